@@ -1,0 +1,91 @@
+"""The ``fieldplan`` command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from api.errors import describe_invalid_problem, describe_validation_error
+from api.schemas.plan import PlanRequest, PlanResponse, to_problem
+from benchmarks.cli import bench_app
+from routing import solve
+from routing.exceptions import InvalidProblem
+
+app = typer.Typer(help="Plan the field visits of a collection team.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+app.add_typer(bench_app, name="bench")
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_MANDATORY_MISSED = 0, 1, 2, 3
+
+
+@app.callback()
+def main() -> None:
+    """Plan the field visits of a collection team."""
+
+
+@app.command()
+def plan(
+    request: Annotated[Path, typer.Argument(help="day-plan request (JSON)")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="where to write the plan; "
+                                                "default: standard output")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="override options.time_limit_seconds")
+                          ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
+) -> None:
+    """Plan one day: whom each collector visits, in what order, at what time.
+
+    Example: fieldplan plan examples/plan_request.json -o plan.json
+
+    Exit codes: 0 planned, 2 bad input, 3 planned but a mandatory visit is missing.
+    """
+    body = _read_json(request)
+    if time_limit is not None and isinstance(body, dict):
+        body.setdefault("options", {})["time_limit_seconds"] = time_limit
+    try:
+        parsed = PlanRequest.model_validate(body)
+        problem, context = to_problem(parsed)
+    except ValidationError as exc:
+        _bad_input(request, describe_validation_error(exc))
+    except InvalidProblem as exc:
+        _bad_input(request, describe_invalid_problem(exc))
+    result = PlanResponse.from_plan(solve(problem), context, parsed)
+    text = result.model_dump_json(indent=2)
+    if output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+    if not quiet:
+        s = result.summary
+        err.print(f"[bold]{result.status}[/]: {s.visits} visits by {len(result.routes)} collectors, "
+                  f"value {s.value:,.2f}, travel {s.travel_seconds / 3600:.1f} h, "
+                  f"{len(result.unassigned)} not planned"
+                  + (f"; written to {output}" if output else ""))
+    if result.status == "mandatory_missed":
+        raise typer.Exit(EXIT_MANDATORY_MISSED)
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        _bad_input(path, [{"field": "(file)", "reason": "no such file"}])
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        _bad_input(path, [{"field": "(file)", "reason": f"not valid JSON: {exc}"}])
+
+
+def _bad_input(path: Path, problems: list[dict[str, str]]):
+    err.print(f"[red]error[/]: {path} is not a valid request:", highlight=False)
+    for p in problems:
+        err.print(f"  {p['field']}: {p['reason']}", highlight=False, markup=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

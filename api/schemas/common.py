@@ -1,0 +1,67 @@
+"""Building blocks shared by the request and response schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from routing.geo import CoordinateSystem
+
+
+class FieldError(ValueError):
+    """A cross-field check that failed; ``field`` is the path of the offending value."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class Strict(BaseModel):
+    """Base of every request schema: unknown fields are an error, NaN and infinity are refused."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as "
+                         f"'Asia/Shanghai' or 'America/New_York')") from exc
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_zone)]
+Id = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class Location(Strict):
+    """A point on the map. ``matrix_index`` is its row in a custom travel matrix."""
+
+    lat: float = Field(ge=-90, le=90, description="latitude, degrees")
+    lon: float = Field(ge=-180, le=180, description="longitude, degrees")
+    coordinate_system: CoordinateSystem | None = Field(
+        None, description="datum of these coordinates; default: the request's travel setting")
+    matrix_index: int | None = Field(None, ge=0, description="row of a custom matrix")
+
+
+class Window(Strict):
+    """A time interval; both ends carry a UTC offset."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+def seconds_between(origin: datetime, moment: datetime) -> int:
+    """Whole seconds from ``origin`` to ``moment``."""
+    return int((moment - origin).total_seconds())

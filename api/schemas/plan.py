@@ -1,0 +1,416 @@
+"""The day-plan request and response (JSON), and their conversion to and from the engine.
+
+Units: durations in seconds, distances in metres, money in the lender's currency (two decimals
+are kept), times as ISO 8601 with a UTC offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from api.schemas.common import FieldError, Id, Location, Strict, TimeZoneName, Window, seconds_between
+from routing import (Break, Collector, Customer, Options, Plan, Policy, Problem, StepKind,
+                     TimeWindow, custom_matrix, geodesic_matrix)
+from routing.geo import CoordinateSystem, to_wgs84
+from routing.rules import DEFAULT_LEGAL_HOURS, LEGAL_HOURS, LegalHours, expected_value
+from routing.solution import EXPLANATIONS, Reason
+
+MONEY_SCALE = 100  # engine values are integer cents
+
+
+class LunchBreak(Strict):
+    """A break of ``duration_seconds`` taken entirely between ``earliest_start`` and ``latest_end``."""
+
+    earliest_start: AwareDatetime
+    latest_end: AwareDatetime
+    duration_seconds: int = Field(ge=0, le=12 * 3600)
+
+    @model_validator(mode="after")
+    def _fits(self) -> LunchBreak:
+        span = (self.latest_end - self.earliest_start).total_seconds()
+        if span < self.duration_seconds:
+            raise ValueError("the break window is shorter than the break")
+        return self
+
+
+class CollectorIn(Strict):
+    """A collector, or a crew of ``crew_size`` people travelling together."""
+
+    id: Id
+    start: Location
+    end: Location | None = Field(None, description="default: the start")
+    shift: Window
+    lunch_break: LunchBreak | None = None
+    max_visits: int | None = Field(None, ge=0)
+    max_travel_seconds: int | None = Field(None, ge=0)
+    skills: list[Id] = []
+    crew_size: int = Field(1, ge=1, le=10)
+
+
+class CustomerIn(Strict):
+    """A customer who may be visited today. Give ``value`` or ``balance`` with
+    ``probability_to_pay`` (value = balance x probability)."""
+
+    id: Id
+    location: Location
+    value: float | None = Field(None, ge=0, description="expected recovery")
+    balance: float | None = Field(None, ge=0)
+    probability_to_pay: float | None = Field(None, ge=0, le=1)
+    service_seconds: int = Field(900, ge=0, le=12 * 3600)
+    time_windows: list[Window] | None = Field(
+        None, min_length=1, description="default: any time (legal hours still apply)")
+    mandatory: bool = Field(False, description="promise-to-pay follow-up or appointment today")
+    required_skills: list[Id] = []
+    allowed_collectors: list[Id] | None = None
+    preferred_collector: Id | None = None
+    needs_two_person: bool = False
+    last_visit: date | None = None
+    timezone: TimeZoneName | None = Field(None, description="default: the request's time zone")
+
+    @model_validator(mode="after")
+    def _value_given_once(self) -> CustomerIn:
+        by_balance = self.balance is not None or self.probability_to_pay is not None
+        if self.value is None and not by_balance:
+            raise ValueError("give value, or balance and probability_to_pay")
+        if self.value is not None and by_balance:
+            raise ValueError("give value or balance with probability_to_pay, not both")
+        if by_balance and (self.balance is None or self.probability_to_pay is None):
+            raise ValueError("balance and probability_to_pay go together")
+        return self
+
+    def expected_value(self) -> float:
+        """The value of visiting this customer."""
+        if self.value is not None:
+            return self.value
+        return expected_value(self.balance, self.probability_to_pay)
+
+
+class ClockHours(Strict):
+    """Custom legal visiting hours, in the debtor's local time."""
+
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ClockHours:
+        if self.end != time(0) and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class PolicyIn(Strict):
+    """Collection rules and trade-offs."""
+
+    legal_hours: Literal["china", "us_fdcpa"] | ClockHours = Field(
+        DEFAULT_LEGAL_HOURS,
+        description="'china' 08:00-22:00 (default), 'us_fdcpa' 08:00-21:00, or {start, end}")
+    min_rest_days: int = Field(0, ge=0, le=365)
+    travel_cost_per_hour: float = Field(30.0, ge=0, description="money per hour of driving")
+    preferred_collector_bonus: float = Field(0.0, ge=0)
+    balance_cost_per_visit: float = Field(
+        0.0, ge=0, description="charged per visit of the busiest route; 0 turns balancing off")
+
+    def legal(self) -> LegalHours:
+        """The legal hours in force."""
+        if isinstance(self.legal_hours, str):
+            return LEGAL_HOURS[self.legal_hours]
+        return LegalHours(self.legal_hours.start, self.legal_hours.end, "custom")
+
+
+class MatrixIn(Strict):
+    """A custom travel matrix; every location must then carry ``matrix_index``."""
+
+    durations: list[list[float]] = Field(description="seconds")
+    distances: list[list[float]] | None = Field(None, description="metres")
+
+
+class TravelIn(Strict):
+    """How travel is estimated."""
+
+    speed_kmh: float = Field(25.0, gt=0, le=200)
+    detour_factor: float = Field(1.3, ge=1, le=5)
+    coordinate_system: CoordinateSystem = CoordinateSystem.WGS84
+    matrix: MatrixIn | None = None
+
+
+class OptionsIn(Strict):
+    """Search settings."""
+
+    time_limit_seconds: float = Field(10.0, gt=0, le=3600)
+    seed: int = Field(0, ge=0)
+    deterministic: bool = Field(
+        False, description="stop after work_limit search branches instead of at the time limit: "
+        "the same input gives the same plan on any machine (unless the time limit, kept as a "
+        "safety net, is hit first; the response says so)")
+    work_limit: int = Field(5000, ge=1, le=10_000_000)
+
+
+class PlanRequest(Strict):
+    """A request for one day's visit plan."""
+
+    date: date
+    timezone: TimeZoneName
+    collectors: list[CollectorIn] = Field(min_length=1)
+    customers: list[CustomerIn]
+    policy: PolicyIn = PolicyIn()
+    travel: TravelIn = TravelIn()
+    options: OptionsIn = OptionsIn()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PlanRequest:
+        _unique("collectors", [c.id for c in self.collectors])
+        _unique("customers", [c.id for c in self.customers])
+        known = {c.id for c in self.collectors}
+        for k, c in enumerate(self.customers):
+            for name in ("allowed_collectors", "preferred_collector"):
+                value = getattr(c, name)
+                refs = value if isinstance(value, list) else [] if value is None else [value]
+                missing = [r for r in refs if r not in known]
+                if missing:
+                    raise FieldError(f"customers[{k}].{name}",
+                                     f"collector(s) {missing} not in the request")
+        for k, c in enumerate(self.collectors):
+            brk = c.lunch_break
+            if brk and (brk.earliest_start < c.shift.start or brk.latest_end > c.shift.end):
+                raise FieldError(f"collectors[{k}].lunch_break", "must lie inside the shift")
+        if self.travel.matrix is not None:
+            self._check_matrix()
+        return self
+
+    def _check_matrix(self) -> None:
+        matrix = self.travel.matrix
+        n = len(matrix.durations)
+        for name in ("durations", "distances"):
+            rows = getattr(matrix, name)
+            if rows is not None and (len(rows) != n or any(len(r) != n for r in rows)):
+                raise FieldError(f"travel.matrix.{name}", f"must be square, {n} x {n}")
+        for where, loc in self._locations():
+            if loc.matrix_index is None:
+                raise FieldError(f"{where}.matrix_index", "required with a custom matrix")
+            if loc.matrix_index >= n:
+                raise FieldError(f"{where}.matrix_index",
+                                 f"{loc.matrix_index} is outside the {n} x {n} matrix")
+
+    def _locations(self):
+        for k, c in enumerate(self.customers):
+            yield f"customers[{k}].location", c.location
+        for k, c in enumerate(self.collectors):
+            yield f"collectors[{k}].start", c.start
+            if c.end is not None:
+                yield f"collectors[{k}].end", c.end
+
+
+def _unique(name: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for k, i in enumerate(ids):
+        if i in seen:
+            raise FieldError(f"{name}[{k}].id", f"duplicate id {i!r}")
+        seen.add(i)
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What is needed to present the engine's plan in the request's terms."""
+
+    origin: datetime
+    zone: ZoneInfo
+    points: np.ndarray  # WGS-84 (lat, lon) per engine location, NaN where unknown
+
+    def at(self, seconds: int) -> datetime:
+        """The moment ``seconds`` after the origin, in the request's time zone."""
+        return (self.origin + timedelta(seconds=seconds)).astimezone(self.zone)
+
+
+def to_problem(request: PlanRequest) -> tuple[Problem, PlanContext]:
+    """Convert a validated request into an engine problem."""
+    zone = ZoneInfo(request.timezone)
+    origin = min(c.shift.start for c in request.collectors)
+    secs = lambda moment: seconds_between(origin, moment)  # noqa: E731
+    locations = [c.location for c in request.customers]
+    for c in request.collectors:
+        locations += [c.start, c.end or c.start]
+    lat, lon = _wgs84(locations, request.travel.coordinate_system)
+    if request.travel.matrix is None:
+        travel = geodesic_matrix(lat, lon, speed_kmh=request.travel.speed_kmh,
+                                 detour_factor=request.travel.detour_factor)
+        index = list(range(len(locations)))
+        points = np.column_stack([lat, lon])
+    else:
+        travel = custom_matrix(request.travel.matrix.durations, request.travel.matrix.distances)
+        index = [loc.matrix_index for loc in locations]
+        points = np.full((travel.num_locations, 2), np.nan)
+        points[index] = np.column_stack([lat, lon])
+    n = len(request.customers)
+    legal = request.policy.legal()
+    customers = []
+    for k, c in enumerate(request.customers):
+        windows = ([TimeWindow(secs(w.start), secs(w.end)) for w in c.time_windows]
+                   if c.time_windows else [TimeWindow(-86400, 3 * 86400)])
+        customers.append(Customer(
+            id=c.id, location=index[k], value=_money(c.expected_value()),
+            service_duration=c.service_seconds, time_windows=tuple(windows),
+            mandatory=c.mandatory, required_skills=frozenset(c.required_skills),
+            allowed_collectors=None if c.allowed_collectors is None
+            else frozenset(c.allowed_collectors),
+            preferred_collector=c.preferred_collector, needs_two_person=c.needs_two_person,
+            days_since_last_visit=None if c.last_visit is None
+            else (request.date - c.last_visit).days,
+            legal_window=legal.window(request.date, ZoneInfo(c.timezone) if c.timezone else zone,
+                                      origin)))
+    collectors = []
+    for k, c in enumerate(request.collectors):
+        brk = c.lunch_break
+        collectors.append(Collector(
+            id=c.id, start_location=index[n + 2 * k], end_location=index[n + 2 * k + 1],
+            shift_start=secs(c.shift.start), shift_end=secs(c.shift.end),
+            lunch_break=None if brk is None else Break(
+                secs(brk.earliest_start), secs(brk.latest_end), brk.duration_seconds),
+            max_visits=c.max_visits, max_travel_time=c.max_travel_seconds,
+            skills=frozenset(c.skills), crew_size=c.crew_size))
+    policy = request.policy
+    problem = Problem(
+        collectors=tuple(collectors), customers=tuple(customers), travel=travel,
+        policy=Policy(min_rest_days=policy.min_rest_days,
+                      travel_cost_per_hour=_money(policy.travel_cost_per_hour),
+                      preferred_bonus=_money(policy.preferred_collector_bonus),
+                      balance_cost_per_visit=_money(policy.balance_cost_per_visit)),
+        options=Options(time_limit=request.options.time_limit_seconds, seed=request.options.seed,
+                        deterministic=request.options.deterministic,
+                        work_limit=request.options.work_limit))
+    return problem, PlanContext(origin, zone, points)
+
+
+def _money(amount: float) -> int:
+    return int(round(amount * MONEY_SCALE))
+
+
+def _wgs84(locations: list[Location], default: CoordinateSystem):
+    lat = np.array([loc.lat for loc in locations], dtype=float)
+    lon = np.array([loc.lon for loc in locations], dtype=float)
+    systems = np.array([(loc.coordinate_system or default).value for loc in locations])
+    for system in CoordinateSystem:
+        mask = systems == system.value
+        if mask.any() and system is not CoordinateSystem.WGS84:
+            lat[mask], lon[mask] = to_wgs84(lat[mask], lon[mask], system)
+    return lat, lon
+
+
+# ----------------------------------------------------------------------------- response
+
+
+class Point(BaseModel):
+    """A WGS-84 point."""
+
+    lat: float
+    lon: float
+
+
+class StepOut(BaseModel):
+    """One step of a route. ``travel_seconds`` and ``distance_metres`` are from the previous step;
+    ``waiting_seconds`` is idle time before service (the lunch break is not counted)."""
+
+    type: StepKind
+    customer_id: str | None = None
+    location: Point | None = None
+    arrival: datetime
+    waiting_seconds: int
+    service_start: datetime
+    service_end: datetime
+    travel_seconds: int
+    distance_metres: int
+
+
+class Totals(BaseModel):
+    """Figures of one route, or summed over the plan."""
+
+    visits: int
+    value: float
+    travel_seconds: int
+    distance_metres: int
+    service_seconds: int
+    working_seconds: int
+    utilisation: float = Field(description="(travel + service) / shift length")
+
+
+class RouteOut(Totals):
+    """One collector's day."""
+
+    collector_id: str
+    steps: list[StepOut]
+
+
+class SummaryOut(Totals):
+    """Totals over the plan."""
+
+    travel_cost: float
+    objective: float = Field(description="value collected minus travel cost")
+    preferred_visits: int
+
+
+class UnassignedOut(BaseModel):
+    """A customer left out of the plan and why."""
+
+    customer_id: str
+    reason: Reason
+    mandatory: bool
+    explanation: str
+
+
+class PlanResponse(BaseModel):
+    """A day plan. A plan that serves only part of the customers is a normal result."""
+
+    status: Literal["complete", "partial", "mandatory_missed"]
+    summary: SummaryOut
+    routes: list[RouteOut]
+    unassigned: list[UnassignedOut]
+    unused_collectors: list[str]
+    solver_status: str
+    solve_seconds: float
+    time_limit_hit: bool
+
+    @classmethod
+    def from_plan(cls, plan: Plan, context: PlanContext, request: PlanRequest) -> PlanResponse:
+        """Present an engine plan in the request's units and time zone."""
+        used = {r.collector for r in plan.routes}
+        s = plan.summary
+        return cls(
+            status=plan.status.value,
+            summary=SummaryOut(
+                visits=s.visits, value=s.value / MONEY_SCALE, travel_seconds=s.travel_time,
+                distance_metres=s.distance, service_seconds=s.service_time,
+                working_seconds=s.working_time, utilisation=s.utilisation,
+                travel_cost=round(s.travel_cost / MONEY_SCALE, 2),
+                objective=round(s.objective / MONEY_SCALE, 2), preferred_visits=s.preferred_visits),
+            routes=[_route_out(r, context) for r in plan.routes],
+            unassigned=[UnassignedOut(customer_id=u.customer, reason=u.reason,
+                                      mandatory=u.mandatory,
+                                      explanation=EXPLANATIONS[u.reason])
+                        for u in plan.unassigned],
+            unused_collectors=[c.id for c in request.collectors if c.id not in used],
+            solver_status=plan.solver_status, solve_seconds=round(plan.solve_seconds, 3),
+            time_limit_hit=plan.time_limit_hit)
+
+
+def _route_out(route, context: PlanContext) -> RouteOut:
+    steps = []
+    for step in route.steps:
+        point = None
+        if step.location is not None and not np.isnan(context.points[step.location, 0]):
+            lat, lon = context.points[step.location]
+            point = Point(lat=round(float(lat), 7), lon=round(float(lon), 7))
+        steps.append(StepOut(
+            type=step.kind, customer_id=step.customer, location=point,
+            arrival=context.at(step.arrival), waiting_seconds=step.waiting,
+            service_start=context.at(step.service_start), service_end=context.at(step.service_end),
+            travel_seconds=step.travel_time, distance_metres=step.distance))
+    return RouteOut(
+        collector_id=route.collector, steps=steps, visits=route.visits,
+        value=route.value / MONEY_SCALE, travel_seconds=route.travel_time,
+        distance_metres=route.distance, service_seconds=route.service_time,
+        working_seconds=route.working_time, utilisation=route.utilisation)

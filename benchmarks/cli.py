@@ -1,0 +1,160 @@
+"""``fieldplan bench``: solve public benchmark sets and generated collection days.
+
+Each run prints a table and writes one JSON line per instance:
+``{"instance", "m", "routes", "objective", "seconds", ...}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks import instances as inst
+from benchmarks.generator import SIZES, collection_day
+from routing import solve
+
+bench_app = typer.Typer(help="Measure plan quality and speed.", no_args_is_help=True)
+console = Console()
+
+DEFAULT_DATA = Path(os.environ.get("FIELDPLAN_BENCHMARKS",
+                                   Path(__file__).resolve().parents[2] / "shared" / "benchmarks"))
+DataOpt = Annotated[Path, typer.Option("--data", help="folder of the public benchmark sets "
+                                       "(default: $FIELDPLAN_BENCHMARKS or ../shared/benchmarks)")]
+NamesOpt = Annotated[list[str] | None, typer.Option("--instances", help="only these instances")]
+SecondsOpt = Annotated[float, typer.Option("--seconds", help="time limit per instance")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="append JSON lines here")]
+
+
+def _emit(out: Path | None, record: dict) -> None:
+    if out is not None:
+        with out.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+
+
+def _routes(plan, problem) -> list[list[str]]:
+    by_id = {c.id: k for k, c in enumerate(problem.collectors)}
+    ordered = sorted(plan.routes, key=lambda r: by_id[r.collector])
+    return [[s.customer for s in r.steps if s.customer is not None] for r in ordered]
+
+
+@bench_app.command()
+def vrptw(
+    data: DataOpt = DEFAULT_DATA,
+    family: Annotated[str, typer.Option(help="solomon (100 customers) or gh200")] = "solomon",
+    instances: NamesOpt = None,
+    seconds: SecondsOpt = 10.0,
+    out: OutOpt = None,
+) -> None:
+    """VRPTW, fixed fleet, total distance (DIMACS: distances truncated to 0.1)."""
+    table = Table("instance", "distance", "best known", "gap %", "routes", "served", "s")
+    gaps = []
+    for instance in inst.vrptw_instances(data, family, instances, seconds):
+        started = time.monotonic()
+        plan = solve(instance.problem)
+        elapsed = time.monotonic() - started
+        routes = _routes(plan, instance.problem)
+        numbers = [[int(c) for c in r] for r in routes if r]
+        distance = inst.dimacs_distance(instance.problem.travel.distances, numbers) / 10
+        served = sum(len(r) for r in numbers)
+        complete = served == instance.problem.num_customers
+        gap = 100 * (distance - instance.best_known) / instance.best_known if complete else None
+        if gap is not None:
+            gaps.append(gap)
+        _emit(out, {"instance": instance.name, "m": len(numbers), "routes": numbers,
+                    "objective": distance, "seconds": round(elapsed, 3), "complete": complete,
+                    "best_known": instance.best_known, "gap_percent": gap})
+        table.add_row(instance.name, f"{distance:.1f}", f"{instance.best_known:.1f}",
+                      "-" if gap is None else f"{gap:.2f}", str(len(numbers)),
+                      f"{served}/{instance.problem.num_customers}", f"{elapsed:.1f}")
+    console.print(table)
+    if gaps:
+        console.print(f"mean gap {statistics.mean(gaps):.2f}%, median {statistics.median(gaps):.2f}%,"
+                      f" worst {max(gaps):.2f}% over {len(gaps)} complete instances")
+
+
+@bench_app.command()
+def toptw(
+    data: DataOpt = DEFAULT_DATA,
+    instances: NamesOpt = None,
+    m: Annotated[list[int] | None, typer.Option("--m", help="number of paths (1-4)")] = None,
+    seconds: SecondsOpt = 10.0,
+    out: OutOpt = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", help="instance sets")] = None,
+) -> None:
+    """TOPTW: maximise the collected score with m paths."""
+    best = inst.toptw_bks(data)
+    ms = m or [1, 2, 3, 4]
+    wanted = {n.lower() for n in instances} if instances else None
+    table = Table("instance", "m", "score", "reference", "ratio %", "s")
+    ratios = []
+    for folder in sets or inst.TOPTW_SETS:
+        for path in sorted((data / "toptw/instances" / folder).glob("*.txt")):
+            if wanted is not None and path.stem.lower() not in wanted:
+                continue
+            for paths in ms:
+                problem, weight = inst.toptw_problem(path, paths, seconds=seconds)
+                started = time.monotonic()
+                plan = solve(problem)
+                elapsed = time.monotonic() - started
+                routes = [[int(c) for c in r] for r in _routes(plan, problem)]
+                score = plan.summary.value // weight
+                ref, optimal = best.get((path.stem.lower(), paths), (None, False))
+                ratio = 100 * score / ref if ref else None
+                if ratio is not None:
+                    ratios.append(ratio)
+                _emit(out, {"instance": path.stem, "m": paths, "routes": routes,
+                            "objective": score, "seconds": round(elapsed, 3),
+                            "reference": ref, "reference_optimal": optimal})
+                table.add_row(path.stem, str(paths), str(score), "-" if ref is None else f"{ref:g}",
+                              "-" if ratio is None else f"{ratio:.1f}", f"{elapsed:.1f}")
+    console.print(table)
+    if ratios:
+        console.print(f"mean score ratio {statistics.mean(ratios):.2f}% of the reference, median "
+                      f"{statistics.median(ratios):.2f}%, worst {min(ratios):.2f}% "
+                      f"over {len(ratios)} runs")
+
+
+@bench_app.command()
+def collection(
+    instances: Annotated[list[str] | None, typer.Option(
+        "--instances", help="sizes: 60, 300, 1500, 5000 (customers)")] = None,
+    seconds: SecondsOpt = 10.0,
+    seed: Annotated[int, typer.Option(help="generator seed")] = 0,
+    out: OutOpt = None,
+) -> None:
+    """Generated collection days (value minus travel cost), with time and peak memory.
+
+    Peak memory is the process's high-water mark, so run one size per process to read it alone."""
+    from api.schemas.plan import PlanRequest, to_problem
+
+    table = Table("instance", "customers", "collectors", "visits", "value", "travel h",
+                  "objective", "mandatory missed", "s", "peak MB")
+    for size in instances or list(SIZES):
+        n, k = SIZES[size]
+        name = f"collection-{n}x{k}-s{seed}"
+        started = time.monotonic()
+        request = PlanRequest.model_validate(collection_day(n, k, seed=seed, time_limit=seconds))
+        problem, _ = to_problem(request)
+        plan = solve(problem)
+        elapsed = time.monotonic() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        missed = sum(1 for u in plan.unassigned if u.mandatory)
+        s = plan.summary
+        _emit(out, {"instance": name, "m": k, "routes": _routes(plan, problem),
+                    "objective": s.objective / 100, "value": s.value / 100,
+                    "travel_seconds": s.travel_time, "visits": s.visits,
+                    "mandatory_missed": missed, "seconds": round(elapsed, 3),
+                    "peak_rss_mb": round(peak)})
+        table.add_row(name, str(n), str(k), str(s.visits), f"{s.value / 100:,.0f}",
+                      f"{s.travel_time / 3600:.1f}", f"{s.objective / 100:,.0f}", str(missed),
+                      f"{elapsed:.1f}", f"{peak:.0f}")
+    console.print(table)

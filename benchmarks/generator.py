@@ -1,0 +1,118 @@
+"""A generator of realistic collection days, as day-plan requests (JSON-ready dicts).
+
+Real city centres; customers clustered in neighbourhoods; balances log-normal by bucket; a share of
+customers who work and can only be met in the evening; promise-to-pay follow-ups that are
+mandatory; dialect and seniority skills; a few homes that need a crew of two; collectors starting
+from branches or from home, on day or late shifts with a lunch break.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+CITIES = {
+    "shanghai": (31.2304, 121.4737, "shanghainese"),
+    "chengdu": (30.5728, 104.0668, "sichuanese"),
+    "guangzhou": (23.1291, 113.2644, "cantonese"),
+}
+SIZES = {"60": (60, 5), "300": (300, 20), "1500": (1500, 80), "5000": (5000, 250)}
+_BUCKET_P = {"M1": 0.35, "M2": 0.25, "M3": 0.18, "M4": 0.12, "M5": 0.08, "M6+": 0.05}
+_KM_LAT = 1 / 111.2
+
+
+def collection_day(num_customers: int, num_collectors: int, *, seed: int = 0,
+                   city: str = "shanghai", day: date = date(2026, 12, 1),
+                   mandatory_share: float = 0.1, time_limit: float = 10.0) -> dict:
+    """A day-plan request for ``num_customers`` customers and ``num_collectors`` collectors."""
+    rng = np.random.default_rng(seed)
+    lat0, lon0, dialect = CITIES[city]
+    zone = ZoneInfo("Asia/Shanghai")
+    km_lon = _KM_LAT / np.cos(np.radians(lat0))
+    at = lambda hh, mm=0: datetime.combine(day, time(hh, mm), zone).isoformat()  # noqa: E731
+
+    spread_km = 6 + 2.5 * np.sqrt(num_customers / 60)
+    num_hoods = max(4, num_customers // 40)
+    hoods = rng.normal(0, spread_km / 2, size=(num_hoods, 2))
+    hood_of = rng.integers(0, num_hoods, num_customers)
+    offsets = rng.normal(0, 0.9, size=(num_customers, 2))
+    pos = hoods[hood_of] + offsets
+
+    num_branches = max(1, num_collectors // 12)
+    branches = rng.normal(0, spread_km / 3, size=(num_branches, 2))
+
+    def point(km):
+        return {"lat": round(lat0 + km[0] * _KM_LAT, 6), "lon": round(lon0 + km[1] * km_lon, 6)}
+
+    collectors = []
+    for k in range(num_collectors):
+        from_home = rng.random() < 0.4
+        base = hoods[rng.integers(num_hoods)] + rng.normal(0, 1.5, 2) if from_home \
+            else branches[k % num_branches]
+        late = rng.random() < 0.3
+        start, end = (12, 21) if late else (9, 18)
+        skills = []
+        if rng.random() < 0.5:
+            skills.append(dialect)
+        if rng.random() < 0.3:
+            skills.append("senior")
+        collectors.append({
+            "id": f"C{k + 1:04d}", "start": point(base),
+            "shift": {"start": at(start), "end": at(end)},
+            "lunch_break": {"earliest_start": at(start + 2, 30), "latest_end": at(start + 5),
+                            "duration_seconds": 2700},
+            "max_visits": int(rng.integers(8, 13)),
+            "max_travel_seconds": 4 * 3600,
+            "skills": skills,
+            "crew_size": 2 if rng.random() < 0.1 else 1,
+        })
+
+    buckets = list(_BUCKET_P)
+    customers = []
+    for i in range(num_customers):
+        bucket = buckets[min(5, int(rng.exponential(1.6)))]
+        balance = float(np.round(rng.lognormal(9.6, 0.8), 2))
+        p = _BUCKET_P[bucket] * float(rng.uniform(0.6, 1.4))
+        kind = rng.random()
+        windows = None
+        if kind < 0.25:  # works during the day
+            windows = [{"start": at(18), "end": at(21, 30)}]
+        elif kind < 0.35:
+            windows = [{"start": at(9), "end": at(12)}, {"start": at(14), "end": at(17)}]
+        mandatory = bool(rng.random() < mandatory_share)
+        if mandatory:
+            h = int(rng.integers(10, 17))
+            windows = [{"start": at(h), "end": at(h + 2)}]
+        required = []
+        if rng.random() < 0.15:
+            required.append(dialect)
+        if balance > 40_000:
+            required.append("senior")
+        last = None
+        if rng.random() < 0.2:
+            last = (day - timedelta(days=int(rng.integers(1, 15)))).isoformat()
+        customer = {
+            "id": f"K{i + 1:06d}", "location": point(pos[i]),
+            "balance": balance, "probability_to_pay": round(min(p, 0.95), 4),
+            "service_seconds": int(rng.choice([900, 1200, 1800])),
+            "mandatory": mandatory, "required_skills": required,
+            "needs_two_person": bool(rng.random() < 0.03),
+        }
+        if windows:
+            customer["time_windows"] = windows
+        if last:
+            customer["last_visit"] = last
+        if rng.random() < 0.3:
+            customer["preferred_collector"] = collectors[int(rng.integers(num_collectors))]["id"]
+        customers.append(customer)
+
+    return {
+        "date": day.isoformat(), "timezone": "Asia/Shanghai",
+        "collectors": collectors, "customers": customers,
+        "policy": {"legal_hours": "china", "min_rest_days": 3, "travel_cost_per_hour": 40.0,
+                   "preferred_collector_bonus": 20.0},
+        "travel": {"speed_kmh": 22.0, "detour_factor": 1.35},
+        "options": {"time_limit_seconds": time_limit, "seed": seed},
+    }

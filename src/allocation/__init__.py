@@ -1,0 +1,3 @@
+"""Case allocation engine: which collector owns which case (not yet implemented)."""
+
+__all__: list[str] = []

@@ -1,0 +1,198 @@
+"""The one public entry point of the engine: :func:`solve` turns a problem into a plan.
+
+1. Screen customers by the collection rules (some are left out with a reason before any search).
+2. Search with OR-Tools within what is left of the time limit.
+3. Check every route independently of the solver, and insert every left-out customer who still
+   fits profitably (mandatory ones whenever they fit at all), so that "day full" is always true.
+4. Report routes as timed steps, and every left-out customer with its reason.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from routing import model as day_model
+from routing import rules
+from routing.problem import Problem
+from routing.schedule import RouteSchedule, RouteTimer
+from routing.solution import (Plan, Reason, Route, Status, Step, StepKind, Summary,
+                              Unassigned)
+
+ProgressCallback = Callable[[int], None]
+
+
+def solve(problem: Problem, *, on_solution: ProgressCallback | None = None) -> Plan:
+    """Plan the day. Honours ``problem.options.time_limit`` from this call on (model build
+    included); a plan that serves only part of the customers is a normal result."""
+    started = time.monotonic()
+    options = problem.options
+    deadline = started + options.time_limit * _SEARCH_SHARE
+    timer = RouteTimer(problem.customers, problem.travel.durations, problem.travel.distances)
+    screening = rules.screen(problem, timer)
+    routes: list[list[int]] = [[] for _ in problem.collectors]
+    solver_status = "nothing_to_plan"
+    if screening.candidates:
+        built = day_model.build(problem, screening.candidates, timer.windows)
+        result = day_model.search(built, deadline=deadline, deterministic=options.deterministic,
+                                  work_limit=options.work_limit, seed=options.seed,
+                                  on_solution=on_solution)
+        solver_status = result.status
+        routes = [r if timer.schedule(c, r) is not None else []
+                  for c, r in zip(problem.collectors, result.routes)]
+    inserter = _Inserter(problem, timer, screening.candidates, routes)
+    left_out = inserter.fill()
+    elapsed = time.monotonic() - started
+    return _report(problem, timer, routes, screening.excluded, left_out, solver_status, elapsed,
+                   elapsed >= options.time_limit * _SEARCH_SHARE)
+
+
+# The search gets this share of the time limit; the rest is for the checks and the report.
+_SEARCH_SHARE = 0.9
+
+
+class _Inserter:
+    """Cheapest feasible insertion of left-out customers into the routes, in place."""
+
+    def __init__(self, problem: Problem, timer: RouteTimer, candidates: dict[int, tuple[int, ...]],
+                 routes: list[list[int]]) -> None:
+        self.problem = problem
+        self.timer = timer
+        self.candidates = candidates
+        self.routes = routes
+        self.schedules = [timer.schedule(c, r) for c, r in zip(problem.collectors, routes)]
+
+    def fill(self) -> dict[int, Reason]:
+        """Insert what fits (mandatory first, then by value); return the rest with reasons."""
+        planned = {i for r in self.routes for i in r}
+        customers = self.problem.customers
+        waiting = sorted((i for i in self.candidates if i not in planned),
+                         key=lambda i: (not customers[i].mandatory, -customers[i].value, i))
+        left_out: dict[int, Reason] = {}
+        for i in waiting:
+            found = self.best_insertion(i, profitable_only=not customers[i].mandatory)
+            if found is not None:
+                _, v, position, schedule = found
+                self.routes[v].insert(position, i)
+                self.schedules[v] = schedule
+                continue
+            fits = customers[i].mandatory is False and self.best_insertion(
+                i, profitable_only=False, first=True) is not None
+            left_out[i] = Reason.NOT_WORTH_THE_TRIP if fits else Reason.DAY_FULL
+        return left_out
+
+    def gain(self, i: int, v: int, extra_travel: int) -> float:
+        """Value of visiting customer ``i`` with collector ``v`` minus the extra travel cost."""
+        customer, collector = self.problem.customers[i], self.problem.collectors[v]
+        policy = self.problem.policy
+        bonus = policy.preferred_bonus if customer.preferred_collector == collector.id else 0
+        return customer.value + bonus - extra_travel * policy.travel_cost_per_hour / 3600
+
+    def best_insertion(self, i: int, *, profitable_only: bool, first: bool = False
+                       ) -> tuple[float, int, int, RouteSchedule] | None:
+        """The most profitable feasible (vehicle, position) for customer ``i``."""
+        durations = self.timer.durations
+        loc = self.problem.customers[i].location
+        best = None
+        for v in self.candidates[i]:
+            collector, route = self.problem.collectors[v], self.routes[v]
+            current = self.schedules[v]
+            if current is None:
+                continue
+            if collector.max_visits is not None and len(route) >= collector.max_visits:
+                continue
+            stops = [collector.start_location,
+                     *(self.problem.customers[j].location for j in route),
+                     collector.end_location]
+            for pos in range(len(route) + 1):
+                a, b = stops[pos], stops[pos + 1]
+                extra = int(durations[a, loc]) + int(durations[loc, b]) - int(durations[a, b])
+                gain = self.gain(i, v, extra)
+                if profitable_only and gain <= 0:
+                    continue
+                if best is not None and gain <= best[0]:
+                    continue
+                trial = route[:pos] + [i] + route[pos:]
+                schedule = self.timer.schedule(collector, trial)
+                if schedule is None:
+                    continue
+                best = (gain, v, pos, schedule)
+                if first:
+                    return best
+        return best
+
+
+def _report(problem: Problem, timer: RouteTimer, routes: list[list[int]],
+            excluded: dict[int, Reason], left_out: dict[int, Reason], solver_status: str,
+            elapsed: float, time_limit_hit: bool) -> Plan:
+    out_routes = []
+    for collector, route in zip(problem.collectors, routes):
+        if route:
+            out_routes.append(_route(problem, timer, collector, route))
+    reasons = {**excluded, **left_out}
+    unassigned = tuple(
+        Unassigned(problem.customers[i].id, reasons[i], problem.customers[i].mandatory)
+        for i in sorted(reasons))
+    summary = _summary(problem, out_routes, routes)
+    if any(u.mandatory for u in unassigned):
+        status = Status.MANDATORY_MISSED
+    else:
+        status = Status.PARTIAL if unassigned else Status.COMPLETE
+    return Plan(status, tuple(out_routes), unassigned, summary, solver_status, elapsed,
+                time_limit_hit)
+
+
+def _route(problem: Problem, timer: RouteTimer, collector, route: list[int]) -> Route:
+    schedule = timer.schedule(collector, route)
+    assert schedule is not None, "routes are checked before they are reported"
+    durations, distances = problem.travel.durations, problem.travel.distances
+    brk = collector.lunch_break
+    steps = [Step(StepKind.START, collector.start_location, None, schedule.departure, 0,
+                  schedule.departure, schedule.departure, 0, 0)]
+    prev = collector.start_location
+    value = service = 0
+    for k, visit in enumerate(schedule.visits):
+        customer = problem.customers[visit.customer]
+        if schedule.break_gap == k:
+            steps.append(_break_step(schedule, brk))
+        waiting = visit.service_start - visit.arrival
+        if schedule.break_gap == k and schedule.break_start >= visit.arrival:
+            waiting -= brk.duration
+        steps.append(Step(StepKind.VISIT, customer.location, customer.id, visit.arrival, waiting,
+                          visit.service_start, visit.service_end,
+                          int(durations[prev, customer.location]),
+                          int(distances[prev, customer.location])))
+        prev = customer.location
+        value += customer.value
+        service += customer.service_duration
+    if schedule.break_gap == len(route):
+        steps.append(_break_step(schedule, brk))
+    end = schedule.arrival_at_end
+    steps.append(Step(StepKind.END, collector.end_location, None, end, 0, end, end,
+                      int(durations[prev, collector.end_location]),
+                      int(distances[prev, collector.end_location])))
+    shift = max(1, collector.shift_end - collector.shift_start)
+    return Route(collector.id, tuple(steps), len(route), value, schedule.travel_time,
+                 schedule.distance, service, end - schedule.departure,
+                 round((schedule.travel_time + service) / shift, 4))
+
+
+def _break_step(schedule: RouteSchedule, brk) -> Step:
+    return Step(StepKind.BREAK, None, None, schedule.break_start, 0, schedule.break_start,
+                schedule.break_start + brk.duration, 0, 0)
+
+
+def _summary(problem: Problem, out_routes: list[Route], routes: list[list[int]]) -> Summary:
+    travel = sum(r.travel_time for r in out_routes)
+    service = sum(r.service_time for r in out_routes)
+    value = sum(r.value for r in out_routes)
+    shifts = sum(max(1, c.shift_end - c.shift_start) for c in problem.collectors) or 1
+    travel_cost = travel * problem.policy.travel_cost_per_hour / 3600
+    preferred = sum(1 for c, r in zip(problem.collectors, routes) for i in r
+                    if problem.customers[i].preferred_collector == c.id)
+    return Summary(
+        visits=sum(r.visits for r in out_routes), value=value, travel_time=travel,
+        distance=sum(r.distance for r in out_routes), service_time=service,
+        working_time=sum(r.working_time for r in out_routes),
+        utilisation=round((travel + service) / shifts, 4), travel_cost=travel_cost,
+        objective=value - travel_cost, preferred_visits=preferred)

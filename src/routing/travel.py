@@ -1,0 +1,67 @@
+"""Travel-time and distance matrices.
+
+By default the road distance is the geodesic distance times a detour factor, driven at an average
+speed. A matrix from a road-network service can be supplied instead (:func:`custom_matrix`).
+Matrices are int32, computed in row blocks so that thousands of points stay within memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from routing.exceptions import InvalidProblem
+from routing.geo import geodesic_metres
+from routing.problem import TravelMatrix
+
+DEFAULT_SPEED_KMH = 25.0
+DEFAULT_DETOUR_FACTOR = 1.3
+_BLOCK_ROWS = 512
+
+
+def geodesic_matrix(
+    lat: Sequence[float] | np.ndarray,
+    lon: Sequence[float] | np.ndarray,
+    *,
+    speed_kmh: float = DEFAULT_SPEED_KMH,
+    detour_factor: float = DEFAULT_DETOUR_FACTOR,
+) -> TravelMatrix:
+    """Durations (s) and distances (m) between WGS-84 points, rounded to integers."""
+    if not speed_kmh > 0:
+        raise InvalidProblem("travel.speed_kmh", "must be positive")
+    if not detour_factor >= 1:
+        raise InvalidProblem("travel.detour_factor", "must be at least 1")
+    lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+    n = lat.shape[0]
+    distances = np.empty((n, n), dtype=np.int32)
+    durations = np.empty((n, n), dtype=np.int32)
+    metres_per_second = speed_kmh / 3.6
+    for lo in range(0, n, _BLOCK_ROWS):
+        hi = min(n, lo + _BLOCK_ROWS)
+        road = geodesic_metres(lat[lo:hi, None], lon[lo:hi, None], lat[None, :], lon[None, :])
+        road *= detour_factor
+        distances[lo:hi] = np.rint(road)
+        durations[lo:hi] = np.rint(road / metres_per_second)
+    return TravelMatrix(durations=durations, distances=distances)
+
+
+def custom_matrix(durations, distances=None) -> TravelMatrix:
+    """A matrix supplied by the caller (e.g. a road-network service), checked and made integer."""
+    dur = _as_int_matrix("travel.matrix.durations", durations)
+    dist = dur * 0 if distances is None else _as_int_matrix("travel.matrix.distances", distances)
+    return TravelMatrix(durations=dur, distances=dist)
+
+
+def _as_int_matrix(field: str, values) -> np.ndarray:
+    try:
+        matrix = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InvalidProblem(field, "must be a list of rows of numbers") from exc
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise InvalidProblem(field, f"must be square, got shape {matrix.shape}")
+    if not np.isfinite(matrix).all():
+        raise InvalidProblem(field, "must hold finite numbers")
+    if (matrix < 0).any():
+        raise InvalidProblem(field, "must not hold negative values")
+    return np.rint(matrix).astype(np.int32)

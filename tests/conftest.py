@@ -1,0 +1,73 @@
+"""Shared helpers: build small requests, run them through the whole pipeline, check the plans."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.schemas.plan import PlanRequest, PlanResponse, to_problem
+from routing import solve
+from tests.checker import Checker
+
+DAY = "2026-12-01"
+ZONE = "Asia/Shanghai"
+
+
+def at(clock: str) -> str:
+    """An ISO time on the test day in Shanghai, e.g. at("09:30")."""
+    return f"{DAY}T{clock}:00+08:00"
+
+
+def point(index: int) -> dict:
+    """A location that only has a row in the request's custom matrix."""
+    return {"lat": 31.0, "lon": 121.0, "matrix_index": index}
+
+
+def request(customers: list[dict], collectors: list[dict], durations: list[list[float]] | None = None,
+            **extra) -> dict:
+    """A day-plan request; with ``durations`` travel comes from that matrix."""
+    body = {"date": DAY, "timezone": ZONE, "customers": customers, "collectors": collectors,
+            "options": {"time_limit_seconds": 2, "deterministic": True, "work_limit": 200}}
+    if durations is not None:
+        body["travel"] = {"matrix": {"durations": durations}}
+    for key, value in extra.items():
+        body[key] = {**body.get(key, {}), **value} if isinstance(value, dict) else value
+    return body
+
+
+def collector(cid: str, loc: int = 0, start: str = "09:00", end: str = "18:00", **kw) -> dict:
+    return {"id": cid, "start": point(loc), "shift": {"start": at(start), "end": at(end)}, **kw}
+
+
+def customer(cid: str, loc: int, value: float = 100.0, service: int = 600, **kw) -> dict:
+    return {"id": cid, "location": point(loc), "value": value, "service_seconds": service, **kw}
+
+
+def plan(body: dict) -> dict:
+    """Validate, solve and present a request; every plan is checked independently."""
+    parsed = PlanRequest.model_validate(body)
+    problem, context = to_problem(parsed)
+    response = PlanResponse.from_plan(solve(problem), context, parsed).model_dump(mode="json")
+    checker = Checker(body)
+    violations = checker.check(response)
+    assert not violations, violations
+    for u in response["unassigned"]:
+        wrong = checker.reason_is_true(response, u["customer_id"])
+        assert wrong is None, f"{u['customer_id']}: {u['reason']} is not true: {wrong}"
+    return response
+
+
+def visits(response: dict, collector_id: str | None = None) -> list[str]:
+    """Customer ids in visiting order (of one collector, or all routes concatenated)."""
+    return [s["customer_id"] for r in response["routes"]
+            if collector_id is None or r["collector_id"] == collector_id
+            for s in r["steps"] if s["type"] == "visit"]
+
+
+def reasons(response: dict) -> dict[str, str]:
+    return {u["customer_id"]: u["reason"] for u in response["unassigned"]}
+
+
+@pytest.fixture
+def line_matrix():
+    """Five points on a line, 600 s apart (point 0 is the branch)."""
+    return [[abs(i - j) * 600 for j in range(5)] for i in range(5)]
