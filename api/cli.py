@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -45,6 +46,7 @@ def plan(
 
     Exit codes: 0 planned, 2 bad input, 3 planned but a mandatory visit is missing.
     """
+    started = time.monotonic()
     body = _read_json(request)
     if time_limit is not None and isinstance(body, dict):
         body.setdefault("options", {})["time_limit_seconds"] = time_limit
@@ -55,7 +57,7 @@ def plan(
         _bad_input(request, describe_validation_error(exc))
     except InvalidProblem as exc:
         _bad_input(request, describe_invalid_problem(exc))
-    result = PlanResponse.from_plan(solve(problem), context, parsed)
+    result = PlanResponse.from_plan(solve(problem, started=started), context, parsed)
     text = result.model_dump_json(indent=2)
     if output is None:
         sys.stdout.write(text + "\n")

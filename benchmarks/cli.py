@@ -23,7 +23,7 @@ from benchmarks.generator import SIZES, collection_day
 from routing import solve
 
 bench_app = typer.Typer(help="Measure plan quality and speed.", no_args_is_help=True)
-console = Console()
+console = Console(width=160)
 
 DEFAULT_DATA = Path(os.environ.get("FIELDPLAN_BENCHMARKS",
                                    Path(__file__).resolve().parents[2] / "shared" / "benchmarks"))
@@ -144,7 +144,7 @@ def collection(
         started = time.monotonic()
         request = PlanRequest.model_validate(collection_day(n, k, seed=seed, time_limit=seconds))
         problem, _ = to_problem(request)
-        plan = solve(problem)
+        plan = solve(problem, started=started)
         elapsed = time.monotonic() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         missed = sum(1 for u in plan.unassigned if u.mandatory)

@@ -76,12 +76,10 @@ class Step:
     distance: int
 
 
-@dataclass(frozen=True)
-class Route:
-    """One collector's day."""
+@dataclass(frozen=True, kw_only=True)
+class Totals:
+    """Figures of a route, or summed over a plan. Utilisation is (travel + service) / shift."""
 
-    collector: str
-    steps: tuple[Step, ...]
     visits: int
     value: int
     travel_time: int
@@ -89,6 +87,14 @@ class Route:
     service_time: int
     working_time: int
     utilisation: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Route(Totals):
+    """One collector's day."""
+
+    collector: str
+    steps: tuple[Step, ...]
 
 
 @dataclass(frozen=True)
@@ -100,17 +106,10 @@ class Unassigned:
     mandatory: bool
 
 
-@dataclass(frozen=True)
-class Summary:
-    """Totals over all routes."""
+@dataclass(frozen=True, kw_only=True)
+class Summary(Totals):
+    """Totals over all routes, with the objective: value collected minus travel cost."""
 
-    visits: int
-    value: int
-    travel_time: int
-    distance: int
-    service_time: int
-    working_time: int
-    utilisation: float
     travel_cost: float
     objective: float
     preferred_visits: int

@@ -22,10 +22,13 @@ from routing.solution import (Plan, Reason, Route, Status, Step, StepKind, Summa
 ProgressCallback = Callable[[int], None]
 
 
-def solve(problem: Problem, *, on_solution: ProgressCallback | None = None) -> Plan:
-    """Plan the day. Honours ``problem.options.time_limit`` from this call on (model build
-    included); a plan that serves only part of the customers is a normal result."""
-    started = time.monotonic()
+def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
+          started: float | None = None) -> Plan:
+    """Plan the day. Honours ``problem.options.time_limit`` counted from ``started`` (a
+    ``time.monotonic()`` instant, e.g. when the request arrived, so that building the travel
+    matrix counts too; default: now). A plan that serves only part of the customers is a normal
+    result."""
+    started = time.monotonic() if started is None else started
     options = problem.options
     deadline = started + options.time_limit * _SEARCH_SHARE
     timer = RouteTimer(problem.customers, problem.travel.durations, problem.travel.distances)
@@ -172,9 +175,10 @@ def _route(problem: Problem, timer: RouteTimer, collector, route: list[int]) -> 
                       int(durations[prev, collector.end_location]),
                       int(distances[prev, collector.end_location])))
     shift = max(1, collector.shift_end - collector.shift_start)
-    return Route(collector.id, tuple(steps), len(route), value, schedule.travel_time,
-                 schedule.distance, service, end - schedule.departure,
-                 round((schedule.travel_time + service) / shift, 4))
+    return Route(collector=collector.id, steps=tuple(steps), visits=len(route), value=value,
+                 travel_time=schedule.travel_time, distance=schedule.distance,
+                 service_time=service, working_time=end - schedule.departure,
+                 utilisation=round((schedule.travel_time + service) / shift, 4))
 
 
 def _break_step(schedule: RouteSchedule, brk) -> Step:
