@@ -183,3 +183,14 @@ def test_balance_and_probability_give_the_value(line_matrix):
     c = {"id": "c", "location": point(1), "balance": 10000, "probability_to_pay": 0.25}
     response = plan(request([c], [collector("A")], line_matrix))
     assert response["summary"]["value"] == 2500
+
+
+def test_a_mandatory_visit_takes_the_place_of_an_optional_one(line_matrix):
+    """One visit fits in the day; the mandatory follow-up gets it, the richer optional
+    customer is left out with a true reason."""
+    crew = [collector("A", max_visits=1)]
+    body = request([customer("rich", 1, value=1000), customer("ptp", 2, value=1, mandatory=True)],
+                   crew, line_matrix)
+    response = plan(body)
+    assert visits(response) == ["ptp"]
+    assert reasons(response) == {"rich": "day_full"}

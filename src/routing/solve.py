@@ -66,23 +66,62 @@ class _Inserter:
         self.schedules = [timer.schedule(c, r) for c, r in zip(problem.collectors, routes)]
 
     def fill(self) -> dict[int, Reason]:
-        """Insert what fits (mandatory first, then by value); return the rest with reasons."""
+        """Insert what fits, mandatory customers first (making room by taking out an optional
+        visit if need be), then the others by value, until nothing more fits; return the rest
+        with their reasons, judged against the final routes."""
         planned = {i for r in self.routes for i in r}
         customers = self.problem.customers
-        waiting = sorted((i for i in self.candidates if i not in planned),
-                         key=lambda i: (not customers[i].mandatory, -customers[i].value, i))
+        waiting = [i for i in self.candidates if i not in planned]
+        for i in sorted((i for i in waiting if customers[i].mandatory)):
+            if not self._insert(i, profitable_only=False):
+                self._insert_by_taking_out(i)
+        while True:
+            planned = {i for r in self.routes for i in r}
+            waiting = sorted((i for i in self.candidates if i not in planned),
+                             key=lambda i: (not customers[i].mandatory, -customers[i].value, i))
+            inserted = [i for i in waiting
+                        if self._insert(i, profitable_only=not customers[i].mandatory)]
+            if not inserted:
+                break
         left_out: dict[int, Reason] = {}
         for i in waiting:
-            found = self.best_insertion(i, profitable_only=not customers[i].mandatory)
-            if found is not None:
-                _, v, position, schedule = found
-                self.routes[v].insert(position, i)
-                self.schedules[v] = schedule
-                continue
-            fits = customers[i].mandatory is False and self.best_insertion(
+            fits = not customers[i].mandatory and self.best_insertion(
                 i, profitable_only=False, first=True) is not None
             left_out[i] = Reason.NOT_WORTH_THE_TRIP if fits else Reason.DAY_FULL
         return left_out
+
+    def _insert(self, i: int, *, profitable_only: bool) -> bool:
+        found = self.best_insertion(i, profitable_only=profitable_only)
+        if found is None:
+            return False
+        _, v, position, schedule = found
+        self.routes[v].insert(position, i)
+        self.schedules[v] = schedule
+        return True
+
+    def _insert_by_taking_out(self, i: int) -> bool:
+        """Make room for mandatory customer ``i`` by taking out the least valuable optional
+        visit whose place it can take; the one taken out is tried again later."""
+        customers = self.problem.customers
+        best = None
+        for v in self.candidates[i]:
+            route, collector = self.routes[v], self.problem.collectors[v]
+            for j in sorted((j for j in route if not customers[j].mandatory),
+                            key=lambda j: customers[j].value):
+                if best is not None and customers[j].value >= customers[best[2]].value:
+                    break
+                rest = [k for k in route if k != j]
+                for pos in range(len(rest) + 1):
+                    schedule = self.timer.schedule(collector, rest[:pos] + [i] + rest[pos:])
+                    if schedule is not None:
+                        best = (v, rest[:pos] + [i] + rest[pos:], j, schedule)
+                        break
+        if best is None:
+            return False
+        v, route, _, schedule = best
+        self.routes[v][:] = route
+        self.schedules[v] = schedule
+        return True
 
     def gain(self, i: int, v: int, extra_travel: int) -> float:
         """Value of visiting customer ``i`` with collector ``v`` minus the extra travel cost."""
