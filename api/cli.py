@@ -12,8 +12,13 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from allocation import solve as allocate
+from allocation.exceptions import InvalidAllocation
 from api.errors import describe_invalid_problem, describe_validation_error
+from api.schemas.allocation import (AllocationRequest, AllocationResponse, to_allocation_problem,
+                                    warnings_for)
 from api.schemas.plan import PlanRequest, PlanResponse, to_problem
+from api.tables import TableError, read_table
 from benchmarks.cli import bench_app
 from routing import solve
 from routing.exceptions import InvalidProblem
@@ -58,11 +63,7 @@ def plan(
     except InvalidProblem as exc:
         _bad_input(request, describe_invalid_problem(exc))
     result = PlanResponse.from_plan(solve(problem, started=started), context, parsed)
-    text = result.model_dump_json(indent=2)
-    if output is None:
-        sys.stdout.write(text + "\n")
-    else:
-        output.write_text(text + "\n", encoding="utf-8")
+    _write(result.model_dump_json(indent=2), output)
     if not quiet:
         s = result.summary
         err.print(f"[bold]{result.status}[/]: {s.visits} visits by {len(result.routes)} collectors, "
@@ -71,6 +72,73 @@ def plan(
                   + (f"; written to {output}" if output else ""))
     if result.status == "mandatory_missed":
         raise typer.Exit(EXIT_MANDATORY_MISSED)
+
+
+@app.command()
+def assign(
+    request: Annotated[Path | None, typer.Argument(help="allocation request (JSON)")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="where to write the "
+                                                "allocation; default: standard output")] = None,
+    cases: Annotated[Path | None, typer.Option(help="cases.csv (instead of a JSON request)")
+                     ] = None,
+    collectors: Annotated[Path | None, typer.Option(help="collectors.csv")] = None,
+    policy: Annotated[Path | None, typer.Option(help="JSON with policy and options, for CSV "
+                                                "input")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="override the time limit")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
+) -> None:
+    """Allocate cases to collectors: capacity, skills, territory, distance, continuity, balance.
+
+    Examples: fieldplan assign examples/assign_request.json -o assignment.json
+              fieldplan assign --cases cases.csv --collectors collectors.csv -o assignment.json
+
+    Exit codes: 0 allocated, 2 bad input, 3 allocated but a mandatory case is left out.
+    """
+    started = time.monotonic()
+    source = request or cases or Path("(no input)")
+    if request is not None:
+        body = _read_json(request)
+    elif cases is not None and collectors is not None:
+        try:
+            body = {"cases": read_table(cases, "cases"),
+                    "collectors": read_table(collectors, "collectors")}
+        except TableError as exc:
+            _bad_input(source, exc.problems)
+        if policy is not None:
+            extra = _read_json(policy)
+            body.update(extra if isinstance(extra, dict) else {"policy": extra})
+    else:
+        _bad_input(source, [{"field": "(input)", "reason": "give REQUEST.json, or --cases and "
+                                                           "--collectors"}])
+    if time_limit is not None and isinstance(body, dict):
+        body.setdefault("options", {})["time_limit_seconds"] = time_limit
+    try:
+        parsed = AllocationRequest.model_validate(body)
+        problem = to_allocation_problem(parsed)
+    except ValidationError as exc:
+        _bad_input(source, describe_validation_error(exc))
+    except InvalidAllocation as exc:
+        _bad_input(source, [{"field": exc.field, "reason": exc.reason}])
+    result = AllocationResponse.from_result(allocate(problem, started=started),
+                                            warnings_for(problem))
+    _write(result.model_dump_json(indent=2), output)
+    if not quiet:
+        s = result.summary
+        gap = "" if result.gap is None else f", gap to bound {100 * result.gap:.2f}%"
+        err.print(f"[bold]{result.status}[/]: {s.allocated}/{s.cases} cases allocated, value "
+                  f"{s.value:,.2f}, {s.reassigned} reassigned{gap}"
+                  + (f"; written to {output}" if output else ""))
+        for warning in result.warnings:
+            err.print(f"[yellow]warning[/]: {warning}", highlight=False)
+    if result.status == "mandatory_missed":
+        raise typer.Exit(EXIT_MANDATORY_MISSED)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
 
 
 def _read_json(path: Path):
