@@ -2,13 +2,15 @@
 
 1. Find each case's candidate collectors (skills, territory, exclusions, distance; k nearest).
 2. Solve the sparse assignment: CP-SAT for up to a few thousand cases (with a proven bound), a
-   min-cost flow repaired for capacities and the reassignment cap beyond that.
+   min-cost flow repaired for capacities and the reassignment cap beyond that. The bound is the
+   better of CP-SAT's and a Lagrangian (LP) bound of the candidate pairs.
 3. Offer every case still unallocated to every collector who may take it, and give each one
    left over a true reason.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocation import model
+from allocation.bound import lagrangian_bound
 from allocation.candidates import Candidates, Eligibility, build_candidates
 from allocation.problem import AllocationProblem
 from allocation.solution import (AllocationResult, CaseAllocation, CollectorLoad, Placement,
@@ -50,13 +53,18 @@ def solve(problem: AllocationProblem, *, started: float | None = None) -> Alloca
     internal = state.objective()
     if state.extra and status == "optimal":
         status = "feasible"
-    gap = None
-    if bound is not None:
-        gap = max(0.0, (bound - internal) / max(1.0, abs(bound)))
     # Report money: the artificial penalty of mandatory cases left out is not a cost.
     penalties = sum(int(core.left_out_penalty[i]) for i in reasons)
-    objective = (internal + penalties) / SCALE
-    bound = None if bound is None else (bound + penalties) / SCALE
+    money = internal + penalties
+    # A valid bound on money whatever happens to mandatory cases: relax them to optional.
+    remaining = options.time_limit - (time.monotonic() - started)
+    relaxed = lagrangian_bound(dataclasses.replace(core, left_out_penalty=core.left_out_penalty * 0),
+                               money, seconds=max(0.05, min(3.0, remaining - 0.5)))
+    if bound is not None and not penalties:
+        relaxed = min(relaxed, bound)  # CP-SAT's bound holds too when no mandatory case is out
+    bound = max(relaxed, money)  # pairs added outside the k nearest may pass a bound on them
+    gap = (bound - money) / max(1.0, abs(bound))
+    objective, bound = money / SCALE, bound / SCALE
     return _report(problem, state, reasons, method, status, objective, bound, gap,
                    time.monotonic() - started)
 
@@ -332,8 +340,8 @@ def _placement(state: _State, i: int, j: int, distance: int) -> Placement:
     if state.eligibility.current[i] == j:
         return Placement.KEPT_CURRENT
     cand = state.candidates
-    lo, hi = np.searchsorted(cand.case, [i, i + 1])
-    nearer = cand.collector[lo:hi][cand.distance[lo:hi] < distance]
+    mine = cand.of_case(i)
+    nearer = cand.collector[mine][cand.distance[mine] < distance]
     if len(nearer) == 0:
         return Placement.NEAREST
     if not state.room(nearer.astype(np.int64), i).any():
