@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import plan, reasons
 
-EXAMPLES = sorted(Path(__file__).resolve().parents[1].joinpath("examples").glob("*request*.json"))
+EXAMPLES = sorted(Path(__file__).resolve().parents[1].joinpath("examples").glob("plan_request*.json"))
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)

@@ -26,10 +26,10 @@ def _sources(folder: str) -> list[Path]:
     return sorted((ROOT / folder).rglob("*.py"))
 
 
-def test_ortools_is_imported_only_in_the_model_module():
-    users = [p.relative_to(ROOT).as_posix() for p in _sources("src/routing")
+def test_ortools_is_imported_only_in_the_model_module_of_each_engine():
+    users = [p.relative_to(ROOT).as_posix() for p in _sources("src")
              if "ortools" in _imports(p)]
-    assert users == ["src/routing/model.py"]
+    assert users == ["src/allocation/model.py", "src/routing/model.py"]
 
 
 def test_engines_import_no_adapter_libraries():
@@ -41,6 +41,15 @@ def test_engines_import_no_adapter_libraries():
 def test_packages_resolve_to_this_checkout():
     assert Path(routing.__file__).resolve().is_relative_to(ROOT / "src")
     assert Path(api.__file__).resolve().is_relative_to(ROOT)
+
+
+def test_public_names_of_the_allocation_engine_are_stable():
+    import allocation
+
+    assert set(allocation.__all__) == {
+        "AllocationError", "AllocationProblem", "AllocationResult", "Case", "CaseAllocation",
+        "Collector", "CollectorLoad", "InvalidAllocation", "Options", "Placement", "Policy",
+        "Unallocated", "UnallocatedCase", "solve"}
 
 
 def test_public_names_of_the_routing_engine_are_stable():
