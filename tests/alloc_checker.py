@@ -107,7 +107,29 @@ class AllocationChecker:
         if (response["status"] == "mandatory_missed") != missed:
             bad.append("status does not match the mandatory cases left out")
         self._owner, self._count, self._minutes, self._moved = owner, count, minutes, moved
+        objective = self.objective(owner, minutes)
+        if abs(objective - response["objective"]) > 0.01 * len(owner) + 1e-6 * abs(objective) + 1:
+            bad.append(f"objective {response['objective']} but recomputed {objective:.2f}")
         return bad
+
+    def objective(self, owner: dict[str, str], minutes: dict[str, float]) -> float:
+        """Value minus travel burden plus continuity bonus minus the balance penalty."""
+        bonus = self.policy.get("continuity_bonus", 0.0)
+        total = 0.0
+        for cid, kid in owner.items():
+            case, k = self.cases[cid], self.collectors[kid]
+            total += self.value(case) - self.burden(case, k)
+            total += bonus if case.get("current_collector") == kid else 0.0
+        t = self.policy.get("balance_tolerance")
+        cost = self.policy.get("balance_cost_per_hour", 0.0)
+        if t is not None and cost and len(self.collectors) > 1:
+            loads = [minutes[kid] + round(k.get("current_hours", 0) * 60)
+                     for kid, k in self.collectors.items()]
+            mean = sum(loads) / len(loads)
+            outside = sum(math.ceil(max(0.0, x - (1 + t) * mean) - 1e-9)
+                          + math.ceil(max(0.0, (1 - t) * mean - x) - 1e-9) for x in loads)
+            total -= cost / 60 * outside
+        return total
 
     def reason_is_true(self, response: dict, case_id: str) -> str | None:
         """None if the reason given for ``case_id`` holds; the check must run first."""
