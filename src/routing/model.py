@@ -275,6 +275,16 @@ def search(model: DayModel, *, deadline: float, deterministic: bool, work_limit:
             solution = routing.SolveFromAssignmentWithParameters(start, params)
     if solution is None:
         solution = routing.SolveWithParameters(params)
+    remaining = deadline - time.monotonic()
+    if solution is not None and not deterministic and remaining > 0.05:
+        # Tabu search can stop early when every move is tabu; guided local search never does,
+        # so it continues from the best plan for the time that is left.
+        params.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
+        params.time_limit.FromMilliseconds(int(remaining * 1000))
+        better = routing.SolveFromAssignmentWithParameters(solution, params)
+        if better is not None and better.ObjectiveValue() <= solution.ObjectiveValue():
+            solution = better
     status = _STATUS.get(routing.status(), str(routing.status()))
     if solution is None:
         return SearchResult([[] for _ in model.problem.collectors], False, status, None)
