@@ -39,6 +39,7 @@ class Assignment:
     max_moves: int | None = None
     balance_tolerance_pct: int | None = None  # e.g. 10 for +-10 % of the mean
     balance_penalty: int = 0  # per unit of weight outside the band
+    balance_centre: float | None = None  # mean load the band is around (default: the hint's)
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,9 @@ def add_balance(model, problem: Assignment, x, hint=None):
     if t is None or not cost or problem.num_agents < 2:
         return 0
     k = problem.num_agents
-    if hint is not None:
+    if problem.balance_centre is not None:
+        total = problem.balance_centre * k
+    elif hint is not None:
         taken = hint[hint >= 0]
         total = int(problem.base_weight.sum() + problem.weight[taken].sum())
     else:
@@ -185,8 +188,9 @@ def solve_flow(problem: Assignment) -> Result:
         problem.item.astype(np.int64), n + problem.agent.astype(np.int64),
         np.ones(len(problem.item), dtype=np.int64), -problem.score.astype(np.int64))
     caps = _flow_caps(problem)
-    flow.add_arcs_with_capacity_and_unit_cost(
-        n + np.arange(m), np.full(m, sink), caps, np.zeros(m, dtype=np.int64))
+    for tail, capacity, cost in _sink_arcs(problem, caps):
+        flow.add_arcs_with_capacity_and_unit_cost(n + tail, np.full(len(tail), sink), capacity,
+                                                  cost)
     # Items left out go straight to the sink at their penalty.
     out_cost = np.where(problem.required, int(problem.score.max(initial=0)) * 4 + 10**9,
                         problem.left_out_penalty).astype(np.int64)
@@ -202,6 +206,28 @@ def solve_flow(problem: Assignment) -> Result:
     chosen[problem.item[used]] = np.flatnonzero(used)
     return Result(chosen, objective(problem, chosen), None, "flow",
                   time.monotonic() - started)
+
+
+def _sink_arcs(problem: Assignment, caps: np.ndarray):
+    """Agent-to-sink arcs. With a balance band, a convex cost in the number of cases: a reward
+    for each case up to the band's lower edge, free up to its upper edge, a charge beyond
+    (cases counted at the mean weight; the mean load estimated from all placeable items)."""
+    m = problem.num_agents
+    agents = np.arange(m)
+    t, cost = problem.balance_tolerance_pct, problem.balance_penalty
+    if t is None or not cost or m < 2:
+        return [(agents, caps, np.zeros(m, dtype=np.int64))]
+    first = np.unique(problem.item, return_index=True)[1]
+    mean_weight = max(1.0, float(problem.weight[first].mean())) if len(first) else 1.0
+    mean_load = (problem.base_weight.sum() + problem.weight[first].sum()) / m
+    room_low = np.maximum(0, (1 - t / 100) * mean_load - problem.base_weight) / mean_weight
+    room_high = np.maximum(0, (1 + t / 100) * mean_load - problem.base_weight) / mean_weight
+    low = np.minimum(np.floor(room_low).astype(np.int64), caps)
+    high = np.minimum(np.floor(room_high).astype(np.int64), caps)
+    step = int(round(cost * mean_weight))
+    return [(agents, low, np.full(m, -step, dtype=np.int64)),
+            (agents, high - low, np.zeros(m, dtype=np.int64)),
+            (agents, caps - high, np.full(m, step, dtype=np.int64))]
 
 
 def _flow_caps(problem: Assignment) -> np.ndarray:
