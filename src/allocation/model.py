@@ -174,9 +174,11 @@ def add_balance(model, problem: Assignment, x, hint=None):
     return cost * sum(penalties)
 
 
-def solve_flow(problem: Assignment) -> Result:
+def solve_flow(problem: Assignment, move_price: int = 0) -> Result:
     """Min-cost flow: items to agents with count capacities; the weight capacity is
-    approximated by a count (capacity over mean weight) and must be repaired by the caller."""
+    approximated by a count (capacity over mean weight) and must be repaired by the caller.
+    ``move_price`` is charged on every pair that moves an item away from its current agent
+    (a Lagrangian price for the cap on moves)."""
     started = time.monotonic()
     flow = min_cost_flow.SimpleMinCostFlow()
     n, m = problem.num_items, problem.num_agents
@@ -186,7 +188,8 @@ def solve_flow(problem: Assignment) -> Result:
         np.full(n, source), items, np.ones(n, dtype=np.int64), np.zeros(n, dtype=np.int64))
     pair_arcs = flow.add_arcs_with_capacity_and_unit_cost(
         problem.item.astype(np.int64), n + problem.agent.astype(np.int64),
-        np.ones(len(problem.item), dtype=np.int64), -problem.score.astype(np.int64))
+        np.ones(len(problem.item), dtype=np.int64),
+        -problem.score.astype(np.int64) + move_price * problem.moves.astype(np.int64))
     caps = _flow_caps(problem)
     for tail, capacity, cost in _sink_arcs(problem, caps):
         flow.add_arcs_with_capacity_and_unit_cost(n + tail, np.full(len(tail), sink), capacity,

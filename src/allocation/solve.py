@@ -39,7 +39,7 @@ def solve(problem: AllocationProblem, *, started: float | None = None) -> Alloca
     if method == "auto":
         method = "exact" if n <= options.exact_up_to else "scalable"
     bound = None
-    flow = model.solve_flow(core)
+    flow = _flow_within_move_cap(core, deadline=started + options.time_limit * 0.6)
     chosen, status = _repair(core, flow.chosen), flow.status
     if method == "exact":
         # The repaired flow is a feasible start, so CP-SAT always has a solution to improve.
@@ -98,6 +98,33 @@ def _core(problem: AllocationProblem, candidates: Candidates) -> model.Assignmen
         balance_tolerance_pct=None if policy.balance_tolerance is None
         else round(policy.balance_tolerance * 100),
         balance_penalty=policy.balance_cost_per_hour)
+
+
+def _flow_within_move_cap(core: model.Assignment, deadline: float) -> model.Result:
+    """The min-cost flow, with a price on moves found by bisection so that the cap on moves
+    holds (as long as time allows; the repair enforces the cap in any case)."""
+    started = time.monotonic()
+    result = model.solve_flow(core)
+    if core.max_moves is None or _moves(core, result.chosen) <= core.max_moves:
+        return result
+    per_solve = time.monotonic() - started
+    low, high = 0, int(np.abs(core.score).max(initial=1)) + 1
+    best = None
+    while high - low > 1 and time.monotonic() + 1.5 * per_solve < deadline:
+        price = (low + high) // 2
+        trial = model.solve_flow(core, move_price=price)
+        if _moves(core, trial.chosen) <= core.max_moves:
+            best, high = trial, price
+        else:
+            low = price
+        if best is not None and high - low < max(1, high // 50):
+            break
+    return best or result
+
+
+def _moves(core: model.Assignment, chosen: np.ndarray) -> int:
+    taken = chosen[chosen >= 0]
+    return int(core.moves[taken].sum())
 
 
 def burden(distance_m: np.ndarray, policy) -> np.ndarray:
