@@ -15,17 +15,10 @@ from allocation import (AllocationProblem, AllocationResult, Case, Collector, Op
 from allocation.rules import (SENIOR_BALANCE, bucket_of, default_workload,
                               required_skills)
 from allocation.solution import EXPLANATIONS
-from api.schemas.common import FieldError, Id, Strict
+from api.schemas.common import FieldError, Id, Place, Strict
 from routing.geo import CoordinateSystem, to_wgs84
 
 MONEY_SCALE = 100
-
-
-class Place(Strict):
-    """A point: latitude and longitude in degrees."""
-
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
 
 
 class CaseIn(Strict):

@@ -39,11 +39,16 @@ TimeZoneName = Annotated[str, AfterValidator(_zone)]
 Id = Annotated[str, Field(min_length=1, max_length=128)]
 
 
-class Location(Strict):
-    """A point on the map. ``matrix_index`` is its row in a custom travel matrix."""
+class Place(Strict):
+    """A point on the map: latitude and longitude in degrees."""
 
     lat: float = Field(ge=-90, le=90, description="latitude, degrees")
     lon: float = Field(ge=-180, le=180, description="longitude, degrees")
+
+
+class Location(Place):
+    """A point on the map. ``matrix_index`` is its row in a custom travel matrix."""
+
     coordinate_system: CoordinateSystem | None = Field(
         None, description="datum of these coordinates; default: the request's travel setting")
     matrix_index: int | None = Field(None, ge=0, description="row of a custom matrix")
