@@ -135,6 +135,7 @@ class _Inserter:
         """The most profitable feasible (vehicle, position) for customer ``i``."""
         durations = self.timer.durations
         loc = self.problem.customers[i].location
+        latest_start = self.timer.windows[i][-1].end
         best = None
         for v in self.candidates[i]:
             collector, route = self.problem.collectors[v], self.routes[v]
@@ -148,6 +149,13 @@ class _Inserter:
                      collector.end_location]
             for pos in range(len(route) + 1):
                 a, b = stops[pos], stops[pos + 1]
+                if collector.lunch_break is None:
+                    # Earliest times only grow along a route without a break: once the visit
+                    # cannot start in time from here, it cannot from any later position.
+                    leave = (collector.shift_start if pos == 0
+                             else current.visits[pos - 1].service_end)
+                    if leave + int(durations[a, loc]) > latest_start:
+                        break
                 extra = int(durations[a, loc]) + int(durations[loc, b]) - int(durations[a, b])
                 gain = self.gain(i, v, extra)
                 if profitable_only and gain <= 0:
