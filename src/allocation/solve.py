@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -194,13 +193,6 @@ def _repair(core: model.Assignment, chosen: np.ndarray) -> np.ndarray:
     return chosen
 
 
-@dataclass
-class _Offer:
-    collector: int
-    score: int
-    moves: bool
-
-
 class _State:
     """The allocation being finished: loads, counts, and the offer of left-out cases."""
 
@@ -331,7 +323,7 @@ class _State:
 def _report(problem: AllocationProblem, state: _State, reasons, method, status, objective,
             bound, gap, seconds) -> AllocationResult:
     cases, collectors = problem.cases, problem.collectors
-    core, cand = state.core, state.candidates
+    cand = state.candidates
     allocations = []
     per_collector: list[list[str]] = [[] for _ in collectors]
     value = np.zeros(len(collectors), dtype=np.int64)
