@@ -30,24 +30,54 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
     result."""
     started = time.monotonic() if started is None else started
     options = problem.options
-    deadline = started + options.time_limit * _SEARCH_SHARE
     timer = RouteTimer(problem.customers, problem.travel.durations, problem.travel.distances)
     screening = rules.screen(problem, timer)
-    routes: list[list[int]] = [[] for _ in problem.collectors]
-    solver_status = "nothing_to_plan"
+    # A plan that cannot fail first: mandatory customers, then the others by value, inserted
+    # greedily. Its cost also tells how long the final checks will take.
+    fill_started = time.monotonic()
+    fallback: list[list[int]] = [[] for _ in problem.collectors]
+    fallback_left_out = _Inserter(problem, timer, screening.candidates, fallback).fill()
+    fill_seconds = time.monotonic() - fill_started
+    deadline = started + options.time_limit * _SEARCH_SHARE - 1.2 * fill_seconds
+    routes, left_out, solver_status = fallback, fallback_left_out, "nothing_to_plan"
     if screening.candidates:
         built = day_model.build(problem, screening.candidates, timer.windows)
         result = day_model.search(built, deadline=deadline, deterministic=options.deterministic,
                                   work_limit=options.work_limit, seed=options.seed,
                                   on_solution=on_solution)
         solver_status = result.status
-        routes = [r if timer.schedule(c, r) is not None else []
-                  for c, r in zip(problem.collectors, result.routes)]
-    inserter = _Inserter(problem, timer, screening.candidates, routes)
-    left_out = inserter.fill()
+        searched = [r if timer.schedule(c, r) is not None else []
+                    for c, r in zip(problem.collectors, result.routes)]
+        if any(searched):
+            searched_left_out = _Inserter(problem, timer, screening.candidates, searched).fill()
+            if _worth(problem, timer, searched) >= _worth(problem, timer, fallback):
+                routes, left_out = searched, searched_left_out
+            else:
+                solver_status += "_greedy_kept"
+        else:
+            solver_status += "_greedy_plan"
     elapsed = time.monotonic() - started
     return _report(problem, timer, routes, screening.excluded, left_out, solver_status, elapsed,
                    elapsed >= options.time_limit * _SEARCH_SHARE)
+
+
+def _worth(problem: Problem, timer: RouteTimer, routes: list[list[int]]) -> tuple[int, float]:
+    """(mandatory visits, value + relationship bonus - travel cost - balance cost): how plans
+    are compared, in the model's own terms."""
+    customers, policy = problem.customers, problem.policy
+    mandatory = sum(customers[i].mandatory for r in routes for i in r)
+    total = 0.0
+    for collector, route in zip(problem.collectors, routes):
+        if not route:
+            continue
+        stops = [collector.start_location, *(customers[i].location for i in route),
+                 collector.end_location]
+        travel = sum(int(timer.durations[a, b]) for a, b in zip(stops, stops[1:]))
+        total += sum(customers[i].value for i in route) - travel * policy.travel_cost_per_hour / 3600
+        total += policy.preferred_bonus * sum(customers[i].preferred_collector == collector.id
+                                              for i in route)
+    total -= policy.balance_cost_per_visit * max((len(r) for r in routes), default=0)
+    return mandatory, total
 
 
 # The search gets this share of the time limit; the rest is for the checks and the report.
