@@ -118,7 +118,7 @@ def assign(
     except ValidationError as exc:
         _bad_input(source, describe_validation_error(exc))
     except InvalidAllocation as exc:
-        _bad_input(source, [{"field": exc.field, "reason": exc.reason}])
+        _bad_input(source, describe_invalid_problem(exc))
     result = AllocationResponse.from_result(allocate(problem, started=started),
                                             warnings_for(problem))
     _write(result.model_dump_json(indent=2), output)

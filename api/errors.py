@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from api.schemas.common import FieldError
+from allocation.exceptions import InvalidAllocation
 from routing.exceptions import InvalidProblem
 
 
@@ -21,8 +22,8 @@ def describe_validation_error(error: ValidationError) -> list[dict[str, str]]:
     return out
 
 
-def describe_invalid_problem(error: InvalidProblem) -> list[dict[str, str]]:
-    """An engine invariant broken by the request, in the same shape."""
+def describe_invalid_problem(error: InvalidProblem | InvalidAllocation) -> list[dict[str, str]]:
+    """An engine invariant broken by the request (either engine), in the same shape."""
     return [{"field": error.field, "reason": error.reason}]
 
 

@@ -8,7 +8,6 @@ distances are scaled to integers (x10 or x100) exactly as the conventions trunca
 from __future__ import annotations
 
 import csv
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,8 +127,3 @@ def dimacs_distance(matrix: np.ndarray, routes: list[list[int]]) -> float:
         nodes = [0, *route, 0]
         total += int(sum(matrix[a, b] for a, b in zip(nodes, nodes[1:])))
     return total
-
-
-def is_close(a: float, b: float) -> bool:
-    """Equal up to the rounding of the tables."""
-    return math.isclose(a, b, abs_tol=0.05)

@@ -28,18 +28,11 @@ class Candidates:
     distance: np.ndarray  # int64 metres (straight line x detour factor)
     skilled_in_reach: np.ndarray  # bool per case: someone with skills and territory within reach
     eligible: np.ndarray  # bool per case: ... and not excluded
+    offsets: np.ndarray  # pairs of case i are offsets[i]:offsets[i + 1] (pairs sorted by case)
 
     def of_case(self, i: int) -> slice:
-        """The pairs of case ``i`` (pairs are sorted by case)."""
+        """The pairs of case ``i``."""
         return slice(int(self.offsets[i]), int(self.offsets[i + 1]))
-
-    @property
-    def offsets(self) -> np.ndarray:
-        """Start of each case's pairs, and the end."""
-        if not hasattr(self, "_offsets"):
-            object.__setattr__(self, "_offsets", np.searchsorted(
-                self.case, np.arange(len(self.eligible) + 1, dtype=self.case.dtype)))
-        return self._offsets
 
 
 class Eligibility:
@@ -145,5 +138,6 @@ def build_candidates(problem: AllocationProblem, eligibility: Eligibility) -> Ca
     if limit is not None:
         inside = distance <= limit
         case, col, distance = case[inside], col[inside], distance[inside]
-    return Candidates(case.astype(np.int32), col.astype(np.int32), distance, skilled,
-                      eligible_any)
+    case = case.astype(np.int32)
+    offsets = np.searchsorted(case, np.arange(n + 1, dtype=np.int32))
+    return Candidates(case, col.astype(np.int32), distance, skilled, eligible_any, offsets)

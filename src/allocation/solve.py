@@ -164,15 +164,13 @@ def _repair(core: model.Assignment, chosen: np.ndarray) -> np.ndarray:
                 count[core.agent[p]] -= 1
                 chosen[i] = -1
                 pool.append(int(i))
-    by_item = {}
     order = np.argsort(core.item, kind="stable")
     bounds = np.searchsorted(core.item[order], np.arange(core.num_items + 1))
     moves_left = None if core.max_moves is None else core.max_moves - int(
         ((chosen >= 0) & core.moves[np.maximum(chosen, 0)]).sum())
     for i in sorted(pool, key=lambda i: -int(core.left_out_penalty[i])):
-        by_item[i] = order[bounds[i]:bounds[i + 1]]
         best = None
-        for p in by_item[i]:
+        for p in order[bounds[i]:bounds[i + 1]]:
             j = core.agent[p]
             if core.score[p] <= 0 and not core.left_out_penalty[i]:
                 continue

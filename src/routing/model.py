@@ -77,10 +77,6 @@ def build(problem: Problem, candidates: dict[int, Sequence[int]],
     return model
 
 
-def _customer_indices(model: DayModel) -> range:
-    return range(len(model.customers))
-
-
 def add_travel_cost(model: DayModel, durations: np.ndarray) -> None:
     """Each second of driving costs ``travel_cost_per_hour / 3600`` value units."""
     cost = durations * model.problem.policy.travel_cost_per_hour

@@ -35,49 +35,29 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
     # A plan that cannot fail first: mandatory customers, then the others by value, inserted
     # greedily. Its cost also tells how long the final checks will take.
     fill_started = time.monotonic()
-    fallback: list[list[int]] = [[] for _ in problem.collectors]
-    fallback_left_out = _Inserter(problem, timer, screening.candidates, fallback).fill()
+    plan = _Inserter(problem, timer, screening.candidates, [[] for _ in problem.collectors])
+    left_out = plan.fill()
     fill_seconds = time.monotonic() - fill_started
     deadline = started + options.time_limit * _SEARCH_SHARE - 1.2 * fill_seconds
-    routes, left_out, solver_status = fallback, fallback_left_out, "nothing_to_plan"
+    solver_status = "nothing_to_plan"
     if screening.candidates:
         built = day_model.build(problem, screening.candidates, timer.windows)
         result = day_model.search(built, deadline=deadline, deterministic=options.deterministic,
                                   work_limit=options.work_limit, seed=options.seed,
                                   on_solution=on_solution)
         solver_status = result.status
-        searched = [r if timer.schedule(c, r) is not None else []
-                    for c, r in zip(problem.collectors, result.routes)]
-        if any(searched):
-            searched_left_out = _Inserter(problem, timer, screening.candidates, searched).fill()
-            if _worth(problem, timer, searched) >= _worth(problem, timer, fallback):
-                routes, left_out = searched, searched_left_out
+        if any(result.routes):
+            searched = _Inserter(problem, timer, screening.candidates, result.routes)
+            searched_left_out = searched.fill()
+            if searched.worth() >= plan.worth():
+                plan, left_out = searched, searched_left_out
             else:
                 solver_status += "_greedy_kept"
         else:
             solver_status += "_greedy_plan"
     elapsed = time.monotonic() - started
-    return _report(problem, timer, routes, screening.excluded, left_out, solver_status, elapsed,
+    return _report(problem, plan, screening.excluded, left_out, solver_status, elapsed,
                    elapsed >= options.time_limit * _SEARCH_SHARE)
-
-
-def _worth(problem: Problem, timer: RouteTimer, routes: list[list[int]]) -> tuple[int, float]:
-    """(mandatory visits, value + relationship bonus - travel cost - balance cost): how plans
-    are compared, in the model's own terms."""
-    customers, policy = problem.customers, problem.policy
-    mandatory = sum(customers[i].mandatory for r in routes for i in r)
-    total = 0.0
-    for collector, route in zip(problem.collectors, routes):
-        if not route:
-            continue
-        stops = [collector.start_location, *(customers[i].location for i in route),
-                 collector.end_location]
-        travel = sum(int(timer.durations[a, b]) for a, b in zip(stops, stops[1:]))
-        total += sum(customers[i].value for i in route) - travel * policy.travel_cost_per_hour / 3600
-        total += policy.preferred_bonus * sum(customers[i].preferred_collector == collector.id
-                                              for i in route)
-    total -= policy.balance_cost_per_visit * max((len(r) for r in routes), default=0)
-    return mandatory, total
 
 
 # The search gets this share of the time limit; the rest is for the checks and the report.
@@ -92,8 +72,13 @@ class _Inserter:
         self.problem = problem
         self.timer = timer
         self.candidates = candidates
-        self.routes = routes
         self.schedules = [timer.schedule(c, r) for c, r in zip(problem.collectors, routes)]
+        self.routes = routes
+        for k, (collector, route) in enumerate(zip(problem.collectors, routes)):
+            if route and self.schedules[k] is None:
+                # A route the solver returned that fails the engine's own timing is dropped.
+                route.clear()
+                self.schedules[k] = timer.schedule(collector, route)
 
     def fill(self) -> dict[int, Reason]:
         """Insert what fits, mandatory customers first (making room by taking out an optional
@@ -153,6 +138,22 @@ class _Inserter:
         self.schedules[v] = schedule
         return True
 
+    def worth(self) -> tuple[int, float]:
+        """(mandatory visits, value + relationship bonus - travel cost - balance cost): how
+        plans are compared, in the model's own terms."""
+        customers, policy = self.problem.customers, self.problem.policy
+        mandatory = sum(customers[i].mandatory for r in self.routes for i in r)
+        total = 0.0
+        for collector, route, schedule in zip(self.problem.collectors, self.routes,
+                                              self.schedules):
+            if route:
+                total += sum(customers[i].value for i in route)
+                total -= schedule.travel_time * policy.travel_cost_per_hour / 3600
+                total += policy.preferred_bonus * sum(
+                    customers[i].preferred_collector == collector.id for i in route)
+        total -= policy.balance_cost_per_visit * max((len(r) for r in self.routes), default=0)
+        return mandatory, total
+
     def gain(self, i: int, v: int, extra_travel: int) -> float:
         """Value of visiting customer ``i`` with collector ``v`` minus the extra travel cost."""
         customer, collector = self.problem.customers[i], self.problem.collectors[v]
@@ -202,13 +203,13 @@ class _Inserter:
         return best
 
 
-def _report(problem: Problem, timer: RouteTimer, routes: list[list[int]],
-            excluded: dict[int, Reason], left_out: dict[int, Reason], solver_status: str,
-            elapsed: float, time_limit_hit: bool) -> Plan:
-    out_routes = []
-    for collector, route in zip(problem.collectors, routes):
-        if route:
-            out_routes.append(_route(problem, timer, collector, route))
+def _report(problem: Problem, plan: _Inserter, excluded: dict[int, Reason],
+            left_out: dict[int, Reason], solver_status: str, elapsed: float,
+            time_limit_hit: bool) -> Plan:
+    routes = plan.routes
+    out_routes = [_route(problem, collector, route, schedule)
+                  for collector, route, schedule in zip(problem.collectors, routes, plan.schedules)
+                  if route]
     reasons = {**excluded, **left_out}
     unassigned = tuple(
         Unassigned(problem.customers[i].id, reasons[i], problem.customers[i].mandatory)
@@ -222,9 +223,7 @@ def _report(problem: Problem, timer: RouteTimer, routes: list[list[int]],
                 time_limit_hit)
 
 
-def _route(problem: Problem, timer: RouteTimer, collector, route: list[int]) -> Route:
-    schedule = timer.schedule(collector, route)
-    assert schedule is not None, "routes are checked before they are reported"
+def _route(problem: Problem, collector, route: list[int], schedule: RouteSchedule) -> Route:
     durations, distances = problem.travel.durations, problem.travel.distances
     brk = collector.lunch_break
     steps = [Step(StepKind.START, collector.start_location, None, schedule.departure, 0,
