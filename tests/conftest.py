@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 
 from api.schemas.plan import PlanRequest, PlanResponse, to_problem
@@ -71,3 +74,40 @@ def reasons(response: dict) -> dict[str, str]:
 def line_matrix():
     """Five points on a line, 600 s apart (point 0 is the branch)."""
     return [[abs(i - j) * 600 for j in range(5)] for i in range(5)]
+
+
+# --- the HTTP service -------------------------------------------------------------------------
+
+POSTGRES_URL = os.environ.get("FIELDPLAN_TEST_POSTGRES",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_answers() -> bool:
+    try:
+        import psycopg
+        with psycopg.connect(POSTGRES_URL.replace("+psycopg", ""), connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """The persistence suite runs on the embedded SQLite file and on a real PostgreSQL server
+    (each test in a schema of its own, dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/fieldplan.db"
+        return
+    if not _postgres_answers():
+        pytest.skip(f"PostgreSQL: no server answers at {POSTGRES_URL}; this test ran on "
+                    f"SQLite only")
+    import psycopg
+    schema = f"fp_test_{uuid.uuid4().hex[:12]}"
+    plain = POSTGRES_URL.replace("+psycopg", "")
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA {schema} CASCADE")

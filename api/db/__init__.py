@@ -1,0 +1,6 @@
+"""Persistence: jobs, API keys and the audit trail (SQLAlchemy 2; SQLite or PostgreSQL)."""
+
+from api.db.engine import connect, migrate
+from api.db.tables import ApiKey, AuditEntry, Base, Job
+
+__all__ = ["ApiKey", "AuditEntry", "Base", "Job", "connect", "migrate"]

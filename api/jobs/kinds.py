@@ -1,0 +1,118 @@
+"""What differs between a day-plan job and an allocation job: how a request is checked and
+capped on the way in, and how a worker turns it into a result."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from allocation import solve as allocate
+from api.config import Settings
+from api.schemas.allocation import (AllocationRequest, AllocationResponse,
+                                    to_allocation_problem, warnings_for)
+from api.schemas.plan import PlanRequest, PlanResponse, to_problem
+from routing import solve as plan_day
+
+
+class TooLarge(Exception):
+    """A request above a configured size cap."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A checked request, ready to be stored and run."""
+
+    kind: str
+    body: str
+    time_limit: float
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker hands back: the response JSON and its status."""
+
+    body: str
+    status: str
+
+
+Progress = Callable[[dict], None]
+
+
+def accept_plan(request: PlanRequest, settings: Settings) -> Accepted:
+    """Check a day-plan request against the caps and the engine's invariants.
+
+    Raises ``TooLarge``, or ``routing.exceptions.InvalidProblem`` when the request is valid JSON
+    but not a plannable day."""
+    _cap("customers", len(request.customers), settings.max_customers, "FIELDPLAN_MAX_CUSTOMERS")
+    _cap("collectors", len(request.collectors), settings.max_plan_collectors,
+         "FIELDPLAN_MAX_PLAN_COLLECTORS")
+    warnings = []
+    limit = request.options.time_limit_seconds
+    if limit > settings.max_time_limit_seconds:
+        limit = settings.max_time_limit_seconds
+        warnings.append(f"options.time_limit_seconds lowered to {limit:g}, this service's maximum")
+        request = request.model_copy(update={
+            "options": request.options.model_copy(update={"time_limit_seconds": limit})})
+    to_problem(request)
+    return Accepted("plan", request.model_dump_json(exclude_unset=True, exclude_defaults=False),
+                    limit, warnings)
+
+
+def accept_allocation(request: AllocationRequest, settings: Settings) -> Accepted:
+    """Check an allocation request against the caps and the engine's invariants.
+
+    Raises ``TooLarge``, or ``allocation.exceptions.InvalidAllocation``."""
+    _cap("cases", len(request.cases), settings.max_cases, "FIELDPLAN_MAX_CASES")
+    _cap("collectors", len(request.collectors), settings.max_allocation_collectors,
+         "FIELDPLAN_MAX_ALLOCATION_COLLECTORS")
+    warnings = []
+    options = request.options
+    limit = options.time_limit_seconds
+    if limit > settings.max_time_limit_seconds:
+        limit = settings.max_time_limit_seconds
+        warnings.append(f"options.time_limit_seconds lowered to {limit:g}, this service's maximum")
+    if options.workers > 1:
+        warnings.append("options.workers lowered to 1: the service runs one solve per core")
+    if warnings:
+        request = request.model_copy(update={"options": options.model_copy(
+            update={"time_limit_seconds": limit, "workers": 1})})
+    to_allocation_problem(request)
+    return Accepted("allocation", request.model_dump_json(exclude_unset=True), limit, warnings)
+
+
+def run(kind: str, body: str, progress: Progress) -> Outcome:
+    """Solve a stored request (in a worker process)."""
+    started = time.monotonic()
+    if kind == "plan":
+        request = PlanRequest.model_validate_json(body)
+        problem, context = to_problem(request)
+        solutions = 0
+
+        def on_solution(cost: int) -> None:
+            nonlocal solutions
+            solutions += 1
+            progress({"solutions": solutions, "best_cost": cost})
+
+        plan = plan_day(problem, on_solution=on_solution, started=started)
+        response = PlanResponse.from_plan(plan, context, request)
+        return Outcome(response.model_dump_json(), response.status)
+    if kind == "allocation":
+        request = AllocationRequest.model_validate_json(body)
+        problem = to_allocation_problem(request)
+        response = AllocationResponse.from_result(allocate(problem, started=started),
+                                                  warnings_for(problem))
+        return Outcome(response.model_dump_json(), response.status)
+    raise ValueError(f"unknown job kind {kind!r}")
+
+
+def _cap(field: str, count: int, limit: int, setting: str) -> None:
+    if count > limit:
+        raise TooLarge(field, f"{count} given; this service takes at most {limit} per request "
+                              f"({setting})")

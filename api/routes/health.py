@@ -1,0 +1,41 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from sqlalchemy import text
+
+from api import metrics
+from api.deps import DispatcherDep, EngineDep
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is alive")
+def healthz() -> dict[str, str]:
+    """Always ``ok`` while the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="The service can take work",
+            responses={503: {"description": "the database or the dispatcher is down"}})
+def readyz(engine: EngineDep, dispatcher: DispatcherDep, response: Response) -> dict[str, str]:
+    """The database answers and the dispatcher runs."""
+    checks = {}
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # any driver error means not ready
+        checks["database"] = f"unreachable ({type(exc).__name__})"
+    checks["workers"] = "ok" if dispatcher.alive else "stopped"
+    ready = all(v == "ok" for v in checks.values())
+    response.status_code = 200 if ready else 503
+    return {"status": "ok" if ready else "not ready", **checks}
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def get_metrics(engine: EngineDep, dispatcher: DispatcherDep) -> Response:
+    """Jobs by status, queue depth, solve seconds, request latency."""
+    return Response(metrics.exposition(engine, dispatcher.running),
+                    media_type="text/plain; version=0.0.4")

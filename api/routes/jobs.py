@@ -1,0 +1,65 @@
+"""``/v1/jobs``: the caller's jobs, one job, cancelling."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import AwareDatetime
+
+from api.deps import CallerDep, DispatcherDep, EngineDep
+from api.jobs import store
+from api.schemas.jobs import JobKind, JobOut, JobPage, JobStatus, job_json, job_out
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+_NOT_FOUND = {404: {"description": "no such job for this tenant"},
+              401: {"description": "no API key, or an unknown or revoked one"}}
+
+
+@router.get("", response_model=JobPage, responses=_NOT_FOUND, summary="List your jobs")
+def list_jobs(caller: CallerDep, engine: EngineDep,
+              kind: JobKind | None = None, status: JobStatus | None = None,
+              created_after: AwareDatetime | None = None,
+              created_before: AwareDatetime | None = None,
+              limit: Annotated[int, Query(ge=1, le=200)] = 50,
+              cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description=(
+                  "next_cursor of the previous page"))] = None) -> JobPage:
+    """Your jobs, newest first, without their requests and results."""
+    jobs = store.page(engine, caller.tenant, kind=kind, status=status,
+                      created_after=created_after, created_before=created_before,
+                      limit=limit + 1, before_seq=None if cursor is None else int(cursor))
+    more = len(jobs) > limit
+    jobs = jobs[:limit]
+    return JobPage(jobs=[job_out(j) for j in jobs],
+                   next_cursor=str(jobs[-1].seq) if more else None)
+
+
+@router.get("/{job_id}", response_model=JobOut, responses=_NOT_FOUND, summary="A job")
+def get_job(job_id: str, caller: CallerDep, engine: EngineDep) -> Response:
+    """Status and progress; when it has succeeded, the result."""
+    job = _own(engine, caller.tenant, job_id)
+    if job.result is not None:
+        store.audit(engine, caller.tenant, caller.key_id, "read_result", job.id)
+    return Response(job_json(job), media_type="application/json")
+
+
+@router.delete("/{job_id}", response_model=JobOut,
+               responses={**_NOT_FOUND, 409: {"description": "the job has already finished"}},
+               summary="Cancel a job")
+def cancel_job(job_id: str, caller: CallerDep, engine: EngineDep,
+               dispatcher: DispatcherDep) -> Response:
+    """Cancel a queued or running job; a running solve is stopped at once."""
+    _own(engine, caller.tenant, job_id)
+    job = store.cancel(engine, caller.tenant, caller.key_id, job_id)
+    if job.status != store.CANCELLED:
+        raise HTTPException(409, f"job {job_id} has already {job.status}")
+    dispatcher.poke()
+    return Response(job_json(job), media_type="application/json")
+
+
+def _own(engine, tenant: str, job_id: str):
+    job = store.get(engine, tenant, job_id) if len(job_id) <= 32 else None
+    if job is None:
+        raise HTTPException(404, f"no job {job_id}")
+    return job

@@ -1,0 +1,48 @@
+"""``POST /v1/plans`` and ``POST /v1/allocations``: submit a day plan or an allocation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CallerDep, DispatcherDep, EngineDep, SettingsDep
+from api.jobs import kinds
+from api.routes.submit import RESPONSES, submit
+from api.schemas.allocation import AllocationRequest
+from api.schemas.jobs import JobOut
+from api.schemas.plan import PlanRequest
+
+router = APIRouter(prefix="/v1", tags=["work"])
+
+Wait = Annotated[float, Query(ge=0, le=3600, description=(
+    "seconds to wait for the result before answering 202 (capped by FIELDPLAN_MAX_WAIT_SECONDS)"
+    "; small plans are interactive"))]
+IdempotencyKey = Annotated[str | None, Header(max_length=255, description=(
+    "resubmitting with the same key returns the first job instead of starting new work"))]
+
+
+@router.post("/plans", status_code=202, response_model=JobOut, responses=RESPONSES,
+             summary="Plan a day's visits")
+async def post_plan(request: PlanRequest, caller: CallerDep, settings: SettingsDep,
+                    engine: EngineDep, dispatcher: DispatcherDep, wait: Wait = 0,
+                    idempotency_key: IdempotencyKey = None) -> Response:
+    """Accept a day-plan request (the format of `fieldplan plan`) as a job: `202` with the
+    job and a `Location`, or `200` with the result when it finished within `?wait=`.
+    A plan that serves only part of the customers is a success with `unassigned`."""
+    accepted = await run_in_threadpool(kinds.accept_plan, request, settings)
+    return await submit(accepted, caller=caller, settings=settings, engine=engine,
+                        dispatcher=dispatcher, wait=wait, idempotency_key=idempotency_key)
+
+
+@router.post("/allocations", status_code=202, response_model=JobOut, responses=RESPONSES,
+             summary="Allocate cases to collectors")
+async def post_allocation(request: AllocationRequest, caller: CallerDep, settings: SettingsDep,
+                          engine: EngineDep, dispatcher: DispatcherDep, wait: Wait = 0,
+                          idempotency_key: IdempotencyKey = None) -> Response:
+    """Accept an allocation request (the format of `fieldplan assign`) as a job: `202` with
+    the job and a `Location`, or `200` with the result when it finished within `?wait=`."""
+    accepted = await run_in_threadpool(kinds.accept_allocation, request, settings)
+    return await submit(accepted, caller=caller, settings=settings, engine=engine,
+                        dispatcher=dispatcher, wait=wait, idempotency_key=idempotency_key)
