@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_for
 
 from sqlalchemy import Engine
@@ -31,6 +32,7 @@ _PURGE_EVERY = 3600.0
 @dataclass
 class _Running:
     process: multiprocessing.process.BaseProcess
+    lifeline: Connection  # held open while this server lives; see worker.main
     attempt: int
     started: float
     deadline: float
@@ -68,6 +70,7 @@ class Dispatcher:
         for job_id, run in list(self._running.items()):
             run.process.kill()
             run.process.join(timeout=5)
+            run.lifeline.close()
             # Hand the job over at once rather than after the lease expires.
             store.release(self.engine, job_id, run.attempt)
         self._running.clear()
@@ -123,13 +126,15 @@ class Dispatcher:
             if claimed is None:
                 return
             job_id, attempt, time_limit = claimed
+            reader, lifeline = self._context.Pipe(duplex=False)
             process = self._context.Process(
-                target=worker.main, args=(self.settings.database_url, job_id, attempt),
+                target=worker.main, args=(self.settings.database_url, job_id, attempt, reader),
                 name=f"fieldplan-job-{job_id}", daemon=True)
             process.start()
+            reader.close()
             started = time.monotonic()
             # A solve honours its time limit; this is the safety net for one that does not.
-            self._running[job_id] = _Running(process, attempt, started,
+            self._running[job_id] = _Running(process, lifeline, attempt, started,
                                              started + 1.5 * time_limit + 60)
             log.info("job %s attempt %d started (pid %d)", job_id, attempt, process.pid)
 
@@ -157,6 +162,7 @@ class Dispatcher:
                 outcome = "failed" if failed else "stopped"
             metrics.observe_solve(seconds, outcome)
             run.process.close()
+            run.lifeline.close()
         if ended:
             self.generation += 1
 

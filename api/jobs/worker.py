@@ -3,11 +3,11 @@ stopped at once and a crash of the solver takes only its own job down."""
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
-import signal
+import threading
 import time
+from multiprocessing.connection import Connection
 
 from api.db.engine import connect
 from api.jobs import kinds, store
@@ -18,9 +18,12 @@ log = logging.getLogger("fieldplan.worker")
 _PROGRESS_EVERY = 1.0
 
 
-def main(database_url: str, job_id: str, attempt: int) -> None:
-    """Run one attempt of one job and record its end."""
-    _die_with_parent()
+def main(database_url: str, job_id: str, attempt: int, server: Connection) -> None:
+    """Run one attempt of one job and record its end. ``server`` is the reading end of a pipe
+    that only the server writes to: it closes when the server dies."""
+    threading.Thread(target=_end_with_server, args=(server,), daemon=True).start()
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
     engine = connect(database_url)
     loaded = store.load(engine, job_id, attempt)
     if loaded is None:  # cancelled or taken over before this process started
@@ -50,14 +53,11 @@ def main(database_url: str, job_id: str, attempt: int) -> None:
              time.monotonic() - started)
 
 
-def _die_with_parent() -> None:
-    """Linux: end this process when the server that started it dies (SIGKILL included), so
-    that a killed server leaves no solver running behind it."""
+def _end_with_server(server: Connection) -> None:
+    """End this process as soon as the server that started it is gone (killed with SIGKILL
+    too): a killed server leaves no solve behind; the job is taken over by the next server."""
     try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    except OSError:
-        return
-    parent = os.getppid()
-    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:
-        os._exit(1)
+        server.recv()
+    except (EOFError, OSError):
+        pass
+    os._exit(70)
