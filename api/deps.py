@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from api import keys
 from api.config import Settings
 from api.jobs.dispatcher import Dispatcher
+from api.schemas.common import ErrorOut
 
 _bearer = HTTPBearer(auto_error=False, description="an API key from `fieldplan keys create`")
 
@@ -64,3 +65,9 @@ def get_caller(settings: SettingsDep, engine: EngineDep,
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+ERRORS = {
+    401: {"model": ErrorOut, "description": "no API key, or an unknown or revoked one"},
+    422: {"model": ErrorOut, "description": "a field of the request is not valid: `errors` names "
+                                            "each one and says why"},
+}

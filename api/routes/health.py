@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from api import metrics
 from api.deps import DispatcherDep, EngineDep
 
 router = APIRouter(tags=["operations"])
+
+
+class ReadyOut(BaseModel):
+    """Readiness and what it depends on."""
+
+    status: str
+    database: str
+    workers: str
 
 
 @router.get("/healthz", summary="The process is alive")
@@ -18,8 +27,9 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="The service can take work",
-            responses={503: {"description": "the database or the dispatcher is down"}})
-def readyz(engine: EngineDep, dispatcher: DispatcherDep, response: Response) -> dict[str, str]:
+            responses={503: {"model": ReadyOut,
+                             "description": "the database or the dispatcher is down"}})
+def readyz(engine: EngineDep, dispatcher: DispatcherDep, response: Response) -> ReadyOut:
     """The database answers and the dispatcher runs."""
     checks = {}
     try:
@@ -31,7 +41,7 @@ def readyz(engine: EngineDep, dispatcher: DispatcherDep, response: Response) -> 
     checks["workers"] = "ok" if dispatcher.alive else "stopped"
     ready = all(v == "ok" for v in checks.values())
     response.status_code = 200 if ready else 503
-    return {"status": "ok" if ready else "not ready", **checks}
+    return ReadyOut(status="ok" if ready else "not ready", **checks)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

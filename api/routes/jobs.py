@@ -7,17 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import AwareDatetime
 
-from api.deps import CallerDep, DispatcherDep, EngineDep
+from api.deps import ERRORS, CallerDep, DispatcherDep, EngineDep
 from api.jobs import store
+from api.schemas.common import ErrorOut
 from api.schemas.jobs import JobKind, JobOut, JobPage, JobStatus, job_json, job_out
 
-router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=ERRORS)
 
-_NOT_FOUND = {404: {"description": "no such job for this tenant"},
-              401: {"description": "no API key, or an unknown or revoked one"}}
+_NOT_FOUND = {404: {"model": ErrorOut, "description": "no such job for this tenant"}}
 
 
-@router.get("", response_model=JobPage, responses=_NOT_FOUND, summary="List your jobs")
+@router.get("", response_model=JobPage, summary="List your jobs")
 def list_jobs(caller: CallerDep, engine: EngineDep,
               kind: JobKind | None = None, status: JobStatus | None = None,
               created_after: AwareDatetime | None = None,
@@ -45,7 +45,8 @@ def get_job(job_id: str, caller: CallerDep, engine: EngineDep) -> Response:
 
 
 @router.delete("/{job_id}", response_model=JobOut,
-               responses={**_NOT_FOUND, 409: {"description": "the job has already finished"}},
+               responses={**_NOT_FOUND, 409: {"model": ErrorOut,
+                                              "description": "the job has already finished"}},
                summary="Cancel a job")
 def cancel_job(job_id: str, caller: CallerDep, engine: EngineDep,
                dispatcher: DispatcherDep) -> Response:

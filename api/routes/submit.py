@@ -13,14 +13,14 @@ from api.deps import Caller
 from api.jobs import store
 from api.jobs.dispatcher import Dispatcher
 from api.jobs.kinds import Accepted
-from api.schemas.jobs import job_json
+from api.schemas.common import ErrorOut
+from api.schemas.jobs import JobOut, job_json
 
 RESPONSES = {
-    200: {"description": "finished within ?wait= (the body carries the result)"},
-    401: {"description": "no API key, or an unknown or revoked one"},
-    413: {"description": "the request body is larger than FIELDPLAN_MAX_BODY_BYTES"},
-    422: {"description": "a field of the request is not valid: `errors` names it and says why"},
-    429: {"description": "the queue is full; retry after `Retry-After` seconds"},
+    200: {"model": JobOut, "description": "finished within ?wait= (the body carries the result)"},
+    413: {"model": ErrorOut, "description": "the body is larger than FIELDPLAN_MAX_BODY_BYTES"},
+    429: {"model": ErrorOut, "description": "the queue is full; retry after `Retry-After` "
+                                            "seconds"},
 }
 
 

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CallerDep, DispatcherDep, EngineDep, SettingsDep
+from api.deps import ERRORS, CallerDep, DispatcherDep, EngineDep, SettingsDep
 from api.jobs import kinds
 from api.routes.submit import RESPONSES, submit
 from api.schemas.allocation import AllocationRequest
 from api.schemas.jobs import JobOut
 from api.schemas.plan import PlanRequest
 
-router = APIRouter(prefix="/v1", tags=["work"])
+router = APIRouter(prefix="/v1", tags=["work"], responses=ERRORS)
 
 Wait = Annotated[float, Query(ge=0, le=3600, description=(
     "seconds to wait for the result before answering 202 (capped by FIELDPLAN_MAX_WAIT_SECONDS)"

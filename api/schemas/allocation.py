@@ -15,7 +15,8 @@ from allocation import (AllocationProblem, AllocationResult, Case, Collector, Op
 from allocation.rules import (SENIOR_BALANCE, bucket_of, default_workload,
                               required_skills)
 from allocation.solution import EXPLANATIONS
-from api.schemas.common import FieldError, Id, Place, Strict
+from api.schemas.common import (MAX_COUNT, MAX_HOURS, MAX_MONEY, MAX_SEED, FieldError, Id, Place,
+                                Strict)
 from routing.geo import CoordinateSystem, to_wgs84
 
 MONEY_SCALE = 100
@@ -27,10 +28,10 @@ class CaseIn(Strict):
 
     id: Id
     location: Place
-    balance: float = Field(ge=0)
-    days_past_due: int | None = Field(None, ge=1)
+    balance: float = Field(ge=0, le=MAX_MONEY)
+    days_past_due: int | None = Field(None, ge=1, le=36_500)
     bucket: Literal["M1", "M2", "M3", "M4", "M5", "M6+"] | None = None
-    expected_value: float | None = Field(None, ge=0)
+    expected_value: float | None = Field(None, ge=0, le=MAX_MONEY)
     probability_to_pay: float | None = Field(None, ge=0, le=1)
     workload_hours: float | None = Field(None, ge=0, le=1000,
                                          description="default: by bucket")
@@ -64,28 +65,28 @@ class CollectorIn(Strict):
 
     id: Id
     base: Place
-    capacity_cases: int | None = Field(None, ge=0)
-    capacity_hours: float | None = Field(None, ge=0)
+    capacity_cases: int | None = Field(None, ge=0, le=MAX_COUNT)
+    capacity_hours: float | None = Field(None, ge=0, le=MAX_HOURS)
     skills: list[Id] = []
     regions: list[Id] | None = Field(None, description="default: anywhere")
-    current_cases: int = Field(0, ge=0, description="cases kept that are not in this request")
-    current_hours: float = Field(0, ge=0)
+    current_cases: int = Field(0, ge=0, le=MAX_COUNT, description="cases kept that are not in this request")
+    current_hours: float = Field(0, ge=0, le=MAX_HOURS)
 
 
 class AllocationPolicyIn(Strict):
     """Trade-offs of the allocation."""
 
-    max_distance_km: float | None = Field(None, gt=0)
-    travel_cost_per_hour: float = Field(30.0, ge=0)
+    max_distance_km: float | None = Field(None, gt=0, le=20_100)
+    travel_cost_per_hour: float = Field(30.0, ge=0, le=MAX_MONEY)
     speed_kmh: float = Field(25.0, gt=0, le=200)
     detour_factor: float = Field(1.3, ge=1, le=5)
-    continuity_bonus: float = Field(0.0, ge=0, description="value of keeping the current collector")
+    continuity_bonus: float = Field(0.0, ge=0, le=MAX_MONEY, description="value of keeping the current collector")
     max_reassignment_share: float | None = Field(None, ge=0, le=1)
     balance_tolerance: float | None = Field(None, ge=0, le=1,
                                             description="e.g. 0.1: within +-10 % of the mean")
-    balance_cost_per_hour: float = Field(0.0, ge=0)
+    balance_cost_per_hour: float = Field(0.0, ge=0, le=MAX_MONEY)
     neighbours: int = Field(10, ge=1, le=200, description="nearest collectors considered")
-    senior_balance: float = Field(SENIOR_BALANCE, ge=0,
+    senior_balance: float = Field(SENIOR_BALANCE, ge=0, le=MAX_MONEY,
                                   description="balances from here need a 'senior' collector")
 
 
@@ -93,7 +94,7 @@ class AllocationOptionsIn(Strict):
     """Search settings."""
 
     time_limit_seconds: float = Field(10.0, gt=0, le=3600)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     method: Literal["auto", "exact", "scalable"] = "auto"
     workers: int = Field(1, ge=1, le=64)
 

@@ -35,6 +35,13 @@ def _zone(name: str) -> str:
     return name
 
 
+# Upper bounds of numbers in requests: far above any real portfolio, low enough that the
+# engines' integer arithmetic cannot overflow.
+MAX_MONEY = 1e12
+MAX_HOURS = 1e5
+MAX_COUNT = 10_000_000
+MAX_SEED = 2**31 - 1
+
 TimeZoneName = Annotated[str, AfterValidator(_zone)]
 Id = Annotated[str, Field(min_length=1, max_length=128)]
 
@@ -70,3 +77,18 @@ class Window(Strict):
 def seconds_between(origin: datetime, moment: datetime) -> int:
     """Whole seconds from ``origin`` to ``moment``."""
     return int((moment - origin).total_seconds())
+
+
+class ErrorItem(BaseModel):
+    """One thing wrong with a request."""
+
+    field: str = Field(description="where: a path into the body such as customers[3].value, "
+                                   "or 'header: ...', 'query: ...'")
+    reason: str
+
+
+class ErrorOut(BaseModel):
+    """The body of every error response."""
+
+    detail: str
+    errors: list[ErrorItem] = Field(description="each field at fault and why (may be empty)")

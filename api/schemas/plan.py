@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from api.schemas.common import FieldError, Id, Location, Strict, TimeZoneName, Window, seconds_between
+from api.schemas.common import (MAX_MONEY, MAX_SEED, FieldError, Id, Location, Strict, TimeZoneName,
+                                Window, seconds_between)
 from routing import (Break, Collector, Customer, Options, Plan, Policy, Problem, StepKind,
                      TimeWindow, custom_matrix, geodesic_matrix)
 from routing.geo import CoordinateSystem, to_wgs84
@@ -47,8 +48,8 @@ class CollectorIn(Strict):
     end: Location | None = Field(None, description="default: the start")
     shift: Window
     lunch_break: LunchBreak | None = None
-    max_visits: int | None = Field(None, ge=0)
-    max_travel_seconds: int | None = Field(None, ge=0)
+    max_visits: int | None = Field(None, ge=0, le=10_000)
+    max_travel_seconds: int | None = Field(None, ge=0, le=7 * 86400)
     skills: list[Id] = []
     crew_size: int = Field(1, ge=1, le=10)
 
@@ -59,8 +60,8 @@ class CustomerIn(Strict):
 
     id: Id
     location: Location
-    value: float | None = Field(None, ge=0, description="expected recovery")
-    balance: float | None = Field(None, ge=0)
+    value: float | None = Field(None, ge=0, le=MAX_MONEY, description="expected recovery")
+    balance: float | None = Field(None, ge=0, le=MAX_MONEY)
     probability_to_pay: float | None = Field(None, ge=0, le=1)
     service_seconds: int = Field(900, ge=0, le=12 * 3600)
     time_windows: list[Window] | None = Field(
@@ -111,10 +112,12 @@ class PolicyIn(Strict):
         DEFAULT_LEGAL_HOURS,
         description="'china' 08:00-22:00 (default), 'us_fdcpa' 08:00-21:00, or {start, end}")
     min_rest_days: int = Field(0, ge=0, le=365)
-    travel_cost_per_hour: float = Field(30.0, ge=0, description="money per hour of driving")
-    preferred_collector_bonus: float = Field(0.0, ge=0)
+    travel_cost_per_hour: float = Field(30.0, ge=0, le=MAX_MONEY,
+                                        description="money per hour of driving")
+    preferred_collector_bonus: float = Field(0.0, ge=0, le=MAX_MONEY)
     balance_cost_per_visit: float = Field(
-        0.0, ge=0, description="charged per visit of the busiest route; 0 turns balancing off")
+        0.0, ge=0, le=MAX_MONEY,
+        description="charged per visit of the busiest route; 0 turns balancing off")
 
     def legal(self) -> LegalHours:
         """The legal hours in force."""
@@ -143,7 +146,7 @@ class OptionsIn(Strict):
     """Search settings."""
 
     time_limit_seconds: float = Field(10.0, gt=0, le=3600)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     deterministic: bool = Field(
         False, description="stop after work_limit search branches instead of at the time limit: "
         "the same input gives the same plan on any machine (unless the time limit, kept as a "

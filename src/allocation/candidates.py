@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from allocation.exceptions import InvalidAllocation
 from allocation.problem import AllocationProblem
 from routing.geo import geodesic_metres
 
@@ -43,8 +42,6 @@ class Eligibility:
         cases, collectors = problem.cases, problem.collectors
         skills = sorted({s for c in cases for s in c.required_skills}
                         | {s for k in collectors for s in k.skills})
-        if len(skills) > 63:
-            raise InvalidAllocation("skills", f"at most 63 distinct skills, got {len(skills)}")
         bit = {s: np.uint64(1) << np.uint64(i) for i, s in enumerate(skills)}
         mask = lambda names: np.uint64(sum(int(bit[s]) for s in names))  # noqa: E731
         self.case_skills = np.array([mask(c.required_skills) for c in cases], dtype=np.uint64)

@@ -149,7 +149,23 @@ class AllocationProblem:
                     raise InvalidAllocation(name, f"duplicate id {item.id!r}")
                 seen.add(item.id)
         ids = {c.id for c in self.collectors}
+        skills = ({s for c in self.cases for s in c.required_skills}
+                  | {s for k in self.collectors for s in k.skills})
+        if len(skills) > MAX_SKILLS:
+            raise InvalidAllocation("skills", f"at most {MAX_SKILLS} distinct skills in one "
+                                              f"request, got {len(skills)}")
+        total = sum(c.value for c in self.cases) + self.policy.continuity_bonus * len(self.cases)
+        if total > MAX_TOTAL_VALUE:
+            raise InvalidAllocation("cases", "the values add up to more than the solver's integer "
+                                             "arithmetic holds; state amounts in a larger unit")
         for case in self.cases:
             if case.current_collector is not None and case.current_collector not in ids:
                 raise InvalidAllocation(f"cases[{case.id}].current_collector",
                                         f"collector {case.current_collector!r} is not in the request")
+
+
+# Skills are bits of one 64-bit mask per case and collector (candidates.Eligibility).
+MAX_SKILLS = 63
+
+# CP-SAT and the min-cost flow keep the objective in int64 next to travel and balance terms.
+MAX_TOTAL_VALUE = 2**53

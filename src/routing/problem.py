@@ -213,6 +213,11 @@ class Problem:
             if c.preferred_collector is not None and c.preferred_collector not in ids:
                 raise InvalidProblem(f"customers[{c.id}].preferred_collector",
                                      f"unknown collector {c.preferred_collector!r}")
+        total = sum(c.value for c in self.customers) + (
+            self.policy.preferred_bonus * len(self.customers))
+        if total > MAX_TOTAL_VALUE:
+            raise InvalidProblem("customers", "the values add up to more than the solver's integer "
+                                              "arithmetic holds; state amounts in a larger unit")
 
     @property
     def num_collectors(self) -> int:
@@ -223,6 +228,11 @@ class Problem:
     def num_customers(self) -> int:
         """How many customers the day has."""
         return len(self.customers)
+
+
+# The search's objective is an int64 in value units x 3600, with a penalty for leaving out a
+# mandatory customer of four times all values together (routing.model): this keeps it in range.
+MAX_TOTAL_VALUE = 2**60 // (3600 * 8)
 
 
 def _check_unique(name: str, ids: Sequence[str]) -> None:
