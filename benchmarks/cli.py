@@ -249,3 +249,42 @@ def collection(
                       f"{s.travel_time / 3600:.1f}", f"{s.objective / 100:,.0f}", str(missed),
                       f"{elapsed:.1f}", f"{peak:.0f}")
     console.print(table)
+
+
+@bench_app.command()
+def api(
+    requests: Annotated[int, typer.Option(help="day plans to submit")] = 200,
+    concurrency: Annotated[int, typer.Option(help="requests in flight at once")] = 50,
+    customers: Annotated[int, typer.Option(help="customers per plan")] = 20,
+    collectors: Annotated[int, typer.Option(help="collectors per plan")] = 2,
+    solves: Annotated[int, typer.Option(help="FIELDPLAN_CONCURRENT_SOLVES of the server")] = 2,
+    max_queued: Annotated[int, typer.Option(help="FIELDPLAN_MAX_QUEUED of the server")] = 100,
+    out: OutOpt = None,
+) -> None:
+    """Load a local server (127.0.0.1) with small day plans sent with ?wait=: throughput,
+    latency percentiles, errors (429 is deliberate back-pressure, not an error) and the API's
+    overhead over the bare solve of the same request."""
+    from benchmarks import load_api
+
+    result = load_api.run(requests=requests, concurrency=concurrency, customers=customers,
+                          collectors=collectors, solves=solves, max_queued=max_queued)
+    record = {"instance": f"api-{requests}x{customers}c-{concurrency}conc",
+              "requests": requests, "concurrency": concurrency, "solves": solves,
+              "wall_seconds": round(result.wall, 3),
+              "throughput_per_second": round(result.throughput, 2),
+              "p50": round(result.percentile(50), 3), "p95": round(result.percentile(95), 3),
+              "p99": round(result.percentile(99), 3),
+              "statuses": {str(k): v for k, v in sorted(result.statuses.items())},
+              "errors": result.errors,
+              "bare_solve_median": round(result.bare_solve_median, 3),
+              "idle_api_median": round(result.idle_api_median, 3),
+              "overhead_median": round(result.idle_api_median - result.bare_solve_median, 3)}
+    _emit(out, record)
+    table = Table("requests", "in flight", "solves", "wall s", "plans/s", "p50 s", "p95 s",
+                  "p99 s", "statuses", "errors", "bare solve s", "idle API s", "overhead s")
+    table.add_row(str(requests), str(concurrency), str(solves), f"{result.wall:.1f}",
+                  f"{result.throughput:.2f}", f"{record['p50']:.2f}", f"{record['p95']:.2f}",
+                  f"{record['p99']:.2f}", json.dumps(record["statuses"]), str(result.errors),
+                  f"{result.bare_solve_median:.3f}", f"{result.idle_api_median:.3f}",
+                  f"{record['overhead_median']:.3f}")
+    console.print(table)

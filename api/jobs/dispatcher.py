@@ -53,7 +53,9 @@ class Dispatcher:
         # A fork server started before any thread of ours imports the engines once; each solver
         # process is then a cheap fork of it, never of this multi-threaded server.
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["api.jobs.worker"])
+        # Each solver process runs the main script again (as __mp_main__): with the command
+        # line's modules preloaded too, that costs nothing instead of a quarter of a second.
+        self._context.set_forkserver_preload(["api.jobs.worker", "api.cli"])
         self.alive = False
         self.generation = 0  # counts solves ended here; waiters re-read the database on change
 
