@@ -326,3 +326,20 @@ def test_the_openapi_document_has_examples_and_security(tmp_path):
     assert {"/v1/plans", "/v1/allocations", "/v1/jobs", "/v1/jobs/{job_id}", "/healthz",
             "/readyz", "/metrics"} <= set(spec["paths"])
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+def test_every_openapi_example_is_accepted_and_solved(tmp_path):
+    """The examples shown in /docs are valid requests that the service solves."""
+    with service(f"sqlite:///{tmp_path}/f.db") as (client, north, _):
+        spec = client.get("/openapi.json").json()
+        submitted = 0
+        for path in ("/v1/plans", "/v1/allocations"):
+            content = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+            for example in content["examples"].values():
+                response = client.post(f"{path}?wait=30", json=example["value"], headers=north)
+                assert response.status_code == 200, response.text
+                assert response.json()["status"] == "succeeded"
+                if path == "/v1/plans":
+                    assert not Checker(example["value"]).check(response.json()["result"])
+                submitted += 1
+    assert submitted == 2

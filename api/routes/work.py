@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ERRORS, CallerDep, DispatcherDep, EngineDep, SettingsDep
 from api.jobs import kinds
 from api.routes.submit import RESPONSES, submit
 from api.schemas.allocation import AllocationRequest
+from api.schemas.examples import ALLOCATION_EXAMPLES, PLAN_EXAMPLES
 from api.schemas.jobs import JobOut
 from api.schemas.plan import PlanRequest
 
@@ -25,7 +26,8 @@ IdempotencyKey = Annotated[str | None, Header(max_length=255, description=(
 
 @router.post("/plans", status_code=202, response_model=JobOut, responses=RESPONSES,
              summary="Plan a day's visits")
-async def post_plan(request: PlanRequest, caller: CallerDep, settings: SettingsDep,
+async def post_plan(request: Annotated[PlanRequest, Body(openapi_examples=PLAN_EXAMPLES)],
+                    caller: CallerDep, settings: SettingsDep,
                     engine: EngineDep, dispatcher: DispatcherDep, wait: Wait = 0,
                     idempotency_key: IdempotencyKey = None) -> Response:
     """Accept a day-plan request (the format of `fieldplan plan`) as a job: `202` with the
@@ -38,7 +40,9 @@ async def post_plan(request: PlanRequest, caller: CallerDep, settings: SettingsD
 
 @router.post("/allocations", status_code=202, response_model=JobOut, responses=RESPONSES,
              summary="Allocate cases to collectors")
-async def post_allocation(request: AllocationRequest, caller: CallerDep, settings: SettingsDep,
+async def post_allocation(request: Annotated[AllocationRequest,
+                                             Body(openapi_examples=ALLOCATION_EXAMPLES)],
+                          caller: CallerDep, settings: SettingsDep,
                           engine: EngineDep, dispatcher: DispatcherDep, wait: Wait = 0,
                           idempotency_key: IdempotencyKey = None) -> Response:
     """Accept an allocation request (the format of `fieldplan assign`) as a job: `202` with

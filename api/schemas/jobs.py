@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.db.tables import Job
 from api.jobs.store import FINISHED, RUNNING, aware, now
@@ -28,6 +28,14 @@ class ProgressOut(BaseModel):
 
 class JobOut(BaseModel):
     """A job. ``result`` is the day plan or the allocation, once ``status`` is ``succeeded``."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "5f0c2b8e9d7a4c1fb3e2a6d4c8b0e1f2", "kind": "plan", "status": "running",
+        "created_at": "2026-11-30T21:00:01Z", "started_at": "2026-11-30T21:00:01Z",
+        "finished_at": None, "attempt": 1,
+        "progress": {"elapsed_seconds": 4.2, "time_limit_seconds": 30.0, "solutions": 57,
+                     "best_cost": 1688544400},
+        "warnings": [], "error": None, "result": None}]})
 
     id: str
     kind: JobKind
