@@ -343,3 +343,17 @@ def test_every_openapi_example_is_accepted_and_solved(tmp_path):
                     assert not Checker(example["value"]).check(response.json()["result"])
                 submitted += 1
     assert submitted == 2
+
+
+def test_browsers_are_refused_unless_their_origin_is_configured(tmp_path):
+    """CORS is closed by default; FIELDPLAN_CORS_ORIGINS opens it to named origins only."""
+    preflight = {"Origin": "https://dispatch.example.com", "Access-Control-Request-Method": "POST"}
+    with service(f"sqlite:///{tmp_path}/a.db") as (client, _, __):
+        closed = client.options("/v1/plans", headers=preflight)
+        assert "access-control-allow-origin" not in closed.headers
+    with service(f"sqlite:///{tmp_path}/b.db",
+                 cors_origins=["https://dispatch.example.com"]) as (client, _, __):
+        opened = client.options("/v1/plans", headers=preflight)
+        assert opened.headers["access-control-allow-origin"] == "https://dispatch.example.com"
+        other = client.options("/v1/plans", headers={**preflight, "Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
