@@ -73,7 +73,12 @@ def test_a_small_plan_is_answered_at_once_with_wait_and_passes_the_checker(datab
         assert response.headers["location"] == f"/v1/jobs/{job['id']}"
         assert not Checker(body).check(job["result"])
         assert job["result"]["summary"]["visits"] == 3
-        assert job["progress"]["elapsed_seconds"] <= job["progress"]["time_limit_seconds"] + 1
+        progress = job["progress"]
+        assert progress["elapsed_seconds"] <= progress["time_limit_seconds"] + 1
+        assert progress["solutions"] >= 1
+        # The search's objective includes no bonus or balance terms here: it is the plan's.
+        assert progress["best_objective"] == pytest.approx(job["result"]["summary"]["objective"],
+                                                           abs=0.02)
 
 
 def test_a_job_is_accepted_with_202_then_followed_to_its_result(database_url):

@@ -11,7 +11,7 @@ from allocation import solve as allocate
 from api.config import Settings
 from api.schemas.allocation import (AllocationRequest, AllocationResponse,
                                     to_allocation_problem, warnings_for)
-from api.schemas.plan import PlanRequest, PlanResponse, to_problem
+from api.schemas.plan import MONEY_SCALE, PlanRequest, PlanResponse, to_problem
 from routing import solve as plan_day
 
 
@@ -93,12 +93,15 @@ def run(kind: str, body: str, progress: Progress) -> Outcome:
     if kind == "plan":
         request = PlanRequest.model_validate_json(body)
         problem, context = to_problem(request)
-        solutions = 0
+        solutions, best = 0, None
 
-        def on_solution(cost: int) -> None:
-            nonlocal solutions
+        def on_solution(objective: float | None) -> None:
+            nonlocal solutions, best
             solutions += 1
-            progress({"solutions": solutions, "best_cost": cost})
+            if objective is not None and (best is None or objective > best):
+                best = objective
+            progress({"solutions": solutions, "best_objective": None if best is None
+                      else round(best / MONEY_SCALE, 2)})
 
         plan = plan_day(problem, on_solution=on_solution, started=started)
         response = PlanResponse.from_plan(plan, context, request)

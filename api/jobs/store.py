@@ -244,13 +244,16 @@ def report_progress(engine: Engine, job_id: str, attempt: int, progress: dict) -
 
 
 def finish(engine: Engine, job_id: str, attempt: int, *, status: str, result: str | None,
-           error: str | None, solve_seconds: float | None) -> bool:
-    """Record the end of an attempt; a no-op when the job was cancelled or taken over."""
+           error: str | None, solve_seconds: float | None, progress: dict | None = None) -> bool:
+    """Record the end of an attempt (with its last progress, when given); a no-op when the job
+    was cancelled or taken over."""
+    values = {"status": status, "result": result, "error": error, "finished_at": now(),
+              "solve_seconds": solve_seconds}
+    if progress is not None:
+        values["progress"] = json.dumps(progress)
     with engine.begin() as connection:
         done = connection.execute(update(Job).where(
-            Job.id == job_id, Job.attempt == attempt, Job.status == RUNNING)
-            .values(status=status, result=result, error=error, finished_at=now(),
-                    solve_seconds=solve_seconds))
+            Job.id == job_id, Job.attempt == attempt, Job.status == RUNNING).values(**values))
         return bool(done.rowcount)
 
 

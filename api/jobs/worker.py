@@ -31,9 +31,11 @@ def main(database_url: str, job_id: str, attempt: int, server: Connection) -> No
     kind, body = loaded
     started = time.monotonic()
     last = 0.0
+    latest: dict | None = None
 
     def progress(update: dict) -> None:
-        nonlocal last
+        nonlocal last, latest
+        latest = update
         if time.monotonic() - last >= _PROGRESS_EVERY:
             last = time.monotonic()
             store.report_progress(engine, job_id, attempt, update)
@@ -48,7 +50,7 @@ def main(database_url: str, job_id: str, attempt: int, server: Connection) -> No
                      solve_seconds=time.monotonic() - started)
         return
     store.finish(engine, job_id, attempt, status=store.SUCCEEDED, result=outcome.body,
-                 error=None, solve_seconds=time.monotonic() - started)
+                 error=None, solve_seconds=time.monotonic() - started, progress=latest)
     log.info("job %s attempt %d %s in %.2f s", job_id, attempt, outcome.status,
              time.monotonic() - started)
 

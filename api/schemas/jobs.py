@@ -20,10 +20,11 @@ class ProgressOut(BaseModel):
 
     elapsed_seconds: float = Field(description="since the solve started")
     time_limit_seconds: float
-    solutions: int | None = Field(None, description="improving plans found by the search so far")
-    best_cost: int | None = Field(None, description=(
-        "the search's cost of its best plan so far: lower is better (value units x 3600, with "
-        "the penalties of customers left out)"))
+    solutions: int | None = Field(None, description="plans found by the search so far")
+    best_objective: float | None = Field(None, description=(
+        "day plans: the best plan's value minus travel cost so far, as the search weighs it "
+        "(relationship bonus and balance cost included); null while a mandatory customer is "
+        "still left out"))
 
 
 class JobOut(BaseModel):
@@ -34,7 +35,7 @@ class JobOut(BaseModel):
         "created_at": "2026-11-30T21:00:01Z", "started_at": "2026-11-30T21:00:01Z",
         "finished_at": None, "attempt": 1,
         "progress": {"elapsed_seconds": 4.2, "time_limit_seconds": 30.0, "solutions": 57,
-                     "best_cost": 1688544400},
+                     "best_objective": 267187.15},
         "warnings": [], "error": None, "result": None}]})
 
     id: str

@@ -34,6 +34,8 @@ class DayModel:
     routing: pywrapcp.RoutingModel
     time: pywrapcp.RoutingDimension
     horizon: int
+    total_prize: int = 0  # of every customer in the model, objective units
+    mandatory_penalty: int = 0
 
 
 @dataclass(frozen=True)
@@ -174,11 +176,13 @@ def add_prizes(model: DayModel) -> None:
     leaving out a mandatory customer costs more than any plan can gain."""
     problem, routing = model.problem, model.routing
     big = mandatory_penalty(problem)
+    model.mandatory_penalty = big
     for node, i in enumerate(model.customers):
         customer = problem.customers[i]
         prize = customer.value * SCALE
         if customer.preferred_collector is not None:
             prize += problem.policy.preferred_bonus * SCALE
+        model.total_prize += prize
         penalty = big if customer.mandatory else prize
         routing.AddDisjunction([model.manager.NodeToIndex(node)], penalty)
 
@@ -239,10 +243,14 @@ def add_workload_balance(model: DayModel) -> None:
 
 def search(model: DayModel, *, deadline: float, deterministic: bool, work_limit: int,
            seed: int, initial_routes: list[list[int]] | None = None,
-           on_solution: Callable[[int], None] | None = None,
+           on_solution: Callable[[float | None], None] | None = None,
            configure: Callable[[object], None] | None = None) -> SearchResult:
     """Run tabu search until ``deadline`` (a ``time.monotonic()`` instant), or in
-    deterministic mode until ``work_limit`` search branches, and read the routes back."""
+    deterministic mode until ``work_limit`` search branches, and read the routes back.
+
+    ``on_solution`` hears of each plan the search finds: its objective as the search weighs it
+    (value, relationship bonus, minus travel and balance costs; value units), or None while a
+    mandatory customer is left out."""
     routing = model.routing
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = (
@@ -259,7 +267,12 @@ def search(model: DayModel, *, deadline: float, deterministic: bool, work_limit:
         configure(params)
     routing.solver().ReSeed(seed)
     if on_solution is not None:
-        routing.AddAtSolutionCallback(lambda: on_solution(routing.CostVar().Value()))
+        def report() -> None:
+            cost = routing.CostVar().Value()
+            on_solution(None if cost >= model.mandatory_penalty
+                        else (model.total_prize - cost) / SCALE)
+
+        routing.AddAtSolutionCallback(report)
     routing.CloseModelWithParameters(params)
     solution = None
     if initial_routes:

@@ -19,7 +19,9 @@ from routing.schedule import RouteSchedule, RouteTimer
 from routing.solution import (Plan, Reason, Route, Status, Step, StepKind, Summary,
                               Unassigned)
 
-ProgressCallback = Callable[[int], None]
+# Hears the objective of each plan the search finds (value units), or None while a mandatory
+# customer is left out.
+ProgressCallback = Callable[[float | None], None]
 
 
 def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
