@@ -15,8 +15,12 @@ from rich.console import Console
 from allocation import solve as allocate
 from allocation.exceptions import InvalidAllocation
 from api.errors import describe_invalid_problem, describe_validation_error
-from api.schemas.allocation import (AllocationRequest, AllocationResponse, to_allocation_problem,
-                                    warnings_for)
+from api.schemas.allocation import (
+    AllocationRequest,
+    AllocationResponse,
+    to_allocation_problem,
+    warnings_for,
+)
 from api.schemas.plan import PlanRequest, PlanResponse, to_problem
 from api.tables import TableError, read_table
 from benchmarks.cli import bench_app

@@ -8,10 +8,10 @@ import time
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from schemathesis.checks import positive_data_acceptance
-from hypothesis import HealthCheck, given, settings
 
 from api import keys
 from api.config import Settings

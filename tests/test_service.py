@@ -362,3 +362,13 @@ def test_browsers_are_refused_unless_their_origin_is_configured(tmp_path):
         assert opened.headers["access-control-allow-origin"] == "https://dispatch.example.com"
         other = client.options("/v1/plans", headers={**preflight, "Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_an_allocation_job_reports_its_objective_and_bound(tmp_path):
+    """Progress of the exact method: the objective found never exceeds its bound."""
+    body = json.loads((EXAMPLES / "assign_request.json").read_text())
+    with service(f"sqlite:///{tmp_path}/f.db") as (client, north, _):
+        job = client.post("/v1/allocations?wait=60", json=body, headers=north).json()
+    progress = job["progress"]
+    assert progress["solutions"] >= 1
+    assert progress["best_objective"] <= progress["bound"] + 0.01

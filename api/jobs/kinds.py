@@ -9,8 +9,12 @@ from dataclasses import dataclass, field
 
 from allocation import solve as allocate
 from api.config import Settings
-from api.schemas.allocation import (AllocationRequest, AllocationResponse,
-                                    to_allocation_problem, warnings_for)
+from api.schemas.allocation import (
+    AllocationRequest,
+    AllocationResponse,
+    to_allocation_problem,
+    warnings_for,
+)
 from api.schemas.plan import MONEY_SCALE, PlanRequest, PlanResponse, to_problem
 from routing import solve as plan_day
 
@@ -109,8 +113,16 @@ def run(kind: str, body: str, progress: Progress) -> Outcome:
     if kind == "allocation":
         request = AllocationRequest.model_validate_json(body)
         problem = to_allocation_problem(request)
-        response = AllocationResponse.from_result(allocate(problem, started=started),
-                                                  warnings_for(problem))
+        found = 0
+
+        def on_progress(objective: float, bound: float) -> None:
+            nonlocal found
+            found += 1
+            progress({"solutions": found, "best_objective": round(objective / MONEY_SCALE, 2),
+                      "bound": round(bound / MONEY_SCALE, 2)})
+
+        response = AllocationResponse.from_result(
+            allocate(problem, started=started, on_progress=on_progress), warnings_for(problem))
         return Outcome(response.model_dump_json(), response.status)
     raise ValueError(f"unknown job kind {kind!r}")
 

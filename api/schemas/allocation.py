@@ -11,12 +11,19 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
-from allocation import (AllocationProblem, AllocationResult, Case, Collector, Options, Policy)
-from allocation.rules import (SENIOR_BALANCE, bucket_of, default_workload,
-                              required_skills)
+from allocation import AllocationProblem, AllocationResult, Case, Collector, Options, Policy
+from allocation.rules import SENIOR_BALANCE, bucket_of, default_workload, required_skills
 from allocation.solution import EXPLANATIONS
-from api.schemas.common import (MAX_COUNT, MAX_HOURS, MAX_MONEY, MAX_SEED, FieldError, Id, Place,
-                                Strict)
+from api.schemas.common import (
+    MAX_COUNT,
+    MAX_HOURS,
+    MAX_MONEY,
+    MAX_SEED,
+    FieldError,
+    Id,
+    Place,
+    Strict,
+)
 from routing.geo import CoordinateSystem, to_wgs84
 
 MONEY_SCALE = 100

@@ -24,7 +24,9 @@ class ProgressOut(BaseModel):
     best_objective: float | None = Field(None, description=(
         "day plans: the best plan's value minus travel cost so far, as the search weighs it "
         "(relationship bonus and balance cost included); null while a mandatory customer is "
-        "still left out"))
+        "still left out. Allocations (exact method): the best allocation's objective so far"))
+    bound: float | None = Field(None, description=(
+        "allocations (exact method): the proven upper bound on the objective so far"))
 
 
 class JobOut(BaseModel):

@@ -14,10 +14,30 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from api.schemas.common import (MAX_MONEY, MAX_SEED, FieldError, Id, Location, Strict, TimeZoneName,
-                                Window, seconds_between)
-from routing import (Break, Collector, Customer, Options, Plan, Policy, Problem, StepKind,
-                     TimeWindow, custom_matrix, geodesic_matrix)
+from api.schemas.common import (
+    MAX_MONEY,
+    MAX_SEED,
+    FieldError,
+    Id,
+    Location,
+    Strict,
+    TimeZoneName,
+    Window,
+    seconds_between,
+)
+from routing import (
+    Break,
+    Collector,
+    Customer,
+    Options,
+    Plan,
+    Policy,
+    Problem,
+    StepKind,
+    TimeWindow,
+    custom_matrix,
+    geodesic_matrix,
+)
 from routing.geo import CoordinateSystem, to_wgs84
 from routing.rules import DEFAULT_LEGAL_HOURS, LEGAL_HOURS, LegalHours, expected_value
 from routing.solution import EXPLANATIONS, Reason

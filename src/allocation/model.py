@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,8 +55,10 @@ class Result:
 
 
 def solve_exact(problem: Assignment, *, time_limit: float, seed: int = 0, workers: int = 1,
-                hint: np.ndarray | None = None) -> Result:
-    """CP-SAT: optimal or near-optimal, with the proven upper bound."""
+                hint: np.ndarray | None = None,
+                on_solution: Callable[[float, float], None] | None = None) -> Result:
+    """CP-SAT: optimal or near-optimal, with the proven upper bound. ``on_solution`` hears the
+    objective and the bound of each better allocation found."""
     started = time.monotonic()
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{p}") for p in range(len(problem.item))]
@@ -75,7 +78,7 @@ def solve_exact(problem: Assignment, *, time_limit: float, seed: int = 0, worker
     # 300-case portfolio proven optimal in 0.7 s instead of a 10 % gap after 5 s).
     solver.parameters.linearization_level = 2
     solver.parameters.random_seed = seed
-    status = solver.solve(model)
+    status = solver.solve(model, None if on_solution is None else _Progress(on_solution))
     chosen = np.full(problem.num_items, -1, dtype=np.int64)
     name = solver.status_name(status).lower()
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -84,6 +87,15 @@ def solve_exact(problem: Assignment, *, time_limit: float, seed: int = 0, worker
         return Result(chosen, solver.objective_value, solver.best_objective_bound, name,
                       time.monotonic() - started)
     return Result(chosen, float("nan"), None, name, time.monotonic() - started)
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, report: Callable[[float, float], None]) -> None:
+        super().__init__()
+        self.report = report
+
+    def on_solution_callback(self) -> None:
+        self.report(self.objective_value, self.best_objective_bound)
 
 
 def _by(keys: np.ndarray, size: int) -> list[np.ndarray]:

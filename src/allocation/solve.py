@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -20,14 +21,24 @@ from allocation import model
 from allocation.bound import lagrangian_bound
 from allocation.candidates import Candidates, Eligibility, build_candidates
 from allocation.problem import AllocationProblem
-from allocation.solution import (AllocationResult, CaseAllocation, CollectorLoad, Placement,
-                                 Unallocated, UnallocatedCase)
+from allocation.solution import (
+    AllocationResult,
+    CaseAllocation,
+    CollectorLoad,
+    Placement,
+    Unallocated,
+    UnallocatedCase,
+)
 
 SCALE = 60  # objective units per cent, so a balance cost per hour is exact per minute
 
 
-def solve(problem: AllocationProblem, *, started: float | None = None) -> AllocationResult:
-    """Allocate the cases. Honours ``problem.options.time_limit`` counted from ``started``."""
+def solve(problem: AllocationProblem, *, started: float | None = None,
+          on_progress: Callable[[float, float], None] | None = None) -> AllocationResult:
+    """Allocate the cases. Honours ``problem.options.time_limit`` counted from ``started``.
+
+    ``on_progress`` hears the objective and the bound (cents, as the exact search weighs them:
+    mandatory cases left out count against it) of each better allocation CP-SAT finds."""
     started = time.monotonic() if started is None else started
     options = problem.options
     eligibility = Eligibility(problem)
@@ -43,8 +54,10 @@ def solve(problem: AllocationProblem, *, started: float | None = None) -> Alloca
     if method == "exact":
         # The repaired flow is a feasible start, so CP-SAT always has a solution to improve.
         remaining = options.time_limit - (time.monotonic() - started)
+        report = None if on_progress is None else (
+            lambda objective, bound: on_progress(objective / SCALE, bound / SCALE))
         result = model.solve_exact(core, time_limit=remaining * 0.85, seed=options.seed,
-                                   workers=options.workers, hint=chosen)
+                                   workers=options.workers, hint=chosen, on_solution=report)
         if result.status in ("optimal", "feasible"):
             chosen, status, bound = result.chosen, result.status, result.bound
     state = _State(problem, eligibility, candidates, core, chosen)
