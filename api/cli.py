@@ -14,7 +14,10 @@ from rich.console import Console
 
 from allocation import solve as allocate
 from allocation.exceptions import InvalidAllocation
+from api import map_page
 from api.errors import describe_invalid_problem, describe_validation_error
+from api.map_page import OSM_TILES
+from api.outputs import write_route_sheets, write_stops_csv
 from api.schemas.allocation import (
     AllocationRequest,
     AllocationResponse,
@@ -43,18 +46,28 @@ def main() -> None:
 @app.command()
 def plan(
     request: Annotated[Path, typer.Argument(help="day-plan request (JSON)")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="where to write the plan; "
-                                                "default: standard output")] = None,
+    output: Annotated[list[Path] | None, typer.Option(
+        "-o", "--output", help="where to write the plan, by suffix: .json (the plan), .csv "
+        "(stops), .xlsx (route sheets), .html (map); repeat for several; default: JSON on "
+        "standard output")] = None,
     time_limit: Annotated[float | None, typer.Option(help="override options.time_limit_seconds")
                           ] = None,
+    tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
+                                       "template of the .html map")] = OSM_TILES,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
 ) -> None:
     """Plan one day: whom each collector visits, in what order, at what time.
 
-    Example: fieldplan plan examples/plan_request.json -o plan.json
+    Examples: fieldplan plan examples/plan_request.json -o plan.json
+              fieldplan plan examples/plan_request.json -o plan.json -o routes.xlsx -o map.html
 
     Exit codes: 0 planned, 2 bad input, 3 planned but a mandatory visit is missing.
     """
+    outputs = output or []
+    unknown = [str(p) for p in outputs if p.suffix.lower() not in PLAN_WRITERS]
+    if unknown:
+        _bad_input(request, [{"field": "--output", "reason": f"{', '.join(unknown)}: use a .json, "
+                                                             ".csv, .xlsx or .html file"}])
     started = time.monotonic()
     body = _read_json(request)
     if time_limit is not None and isinstance(body, dict):
@@ -67,13 +80,17 @@ def plan(
     except InvalidProblem as exc:
         _bad_input(request, describe_invalid_problem(exc))
     result = PlanResponse.from_plan(solve(problem, started=started), context, parsed)
-    _write(result.model_dump_json(indent=2), output)
+    if not outputs:
+        _write(result.model_dump_json(indent=2), None)
+    data = result.model_dump(mode="json")
+    for path in outputs:
+        PLAN_WRITERS[path.suffix.lower()](parsed, result, data, path, tiles)
     if not quiet:
         s = result.summary
         err.print(f"[bold]{result.status}[/]: {s.visits} visits by {len(result.routes)} collectors, "
                   f"value {s.value:,.2f}, travel {s.travel_seconds / 3600:.1f} h, "
                   f"{len(result.unassigned)} not planned"
-                  + (f"; written to {output}" if output else ""))
+                  + (f"; written to {', '.join(map(str, outputs))}" if outputs else ""))
     if result.status == "mandatory_missed":
         raise typer.Exit(EXIT_MANDATORY_MISSED)
 
@@ -223,6 +240,15 @@ def keys_list() -> None:
     for key in keys.listing(_database()):
         revoked = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
         sys.stdout.write(f"{key.id}\t{key.tenant}\t{key.created_at:%Y-%m-%d %H:%M}\t{revoked}\n")
+
+
+PLAN_WRITERS = {
+    ".json": lambda req, res, data, path, tiles: _write(res.model_dump_json(indent=2), path),
+    ".csv": lambda req, res, data, path, tiles: write_stops_csv(req, data, path),
+    ".xlsx": lambda req, res, data, path, tiles: write_route_sheets(req, data, path),
+    ".html": lambda req, res, data, path, tiles: path.write_text(
+        map_page.render(req, data, tile_url=tiles), encoding="utf-8"),
+}
 
 
 def _write(text: str, output: Path | None) -> None:

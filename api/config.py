@@ -36,6 +36,8 @@ class Settings(BaseSettings):
         "times a job is started before an interrupted job is marked failed"))
     lease_seconds: float = Field(15.0, gt=0, description=(
         "a running job whose server has not been heard of for this long is taken over"))
+    tile_url: str = Field("https://tile.openstreetmap.org/{z}/{x}/{y}.png", description=(
+        "map tile URL template of the map pages ({z}/{x}/{y}); routes draw without tiles too"))
     cors_origins: list[str] = Field(default_factory=list, description=(
         "browser origins allowed to call the API; none by default"))
 

@@ -372,3 +372,17 @@ def test_an_allocation_job_reports_its_objective_and_bound(tmp_path):
     progress = job["progress"]
     assert progress["solutions"] >= 1
     assert progress["best_objective"] <= progress["bound"] + 0.01
+
+
+def test_the_service_serves_the_map_of_a_finished_plan_to_its_tenant_only(tmp_path):
+    """/plans/{id}/map: the page for the owner; 404 for another tenant; 409 before it is done."""
+    with service(f"sqlite:///{tmp_path}/f.db") as (client, north, south):
+        job = client.post("/v1/plans?wait=30", json=small_day(), headers=north).json()
+        page = client.get(f"/plans/{job['id']}/map", headers=north)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert "plan-data" in page.text and "L.map" in page.text
+        assert client.get(f"/plans/{job['id']}/map", headers=south).status_code == 404
+        assert client.get(f"/plans/{job['id']}/map").status_code == 401
+        running = client.post("/v1/plans", json=slow_day(), headers=north).json()
+        assert client.get(f"/plans/{running['id']}/map", headers=north).status_code == 409
+        client.delete(f"/v1/jobs/{running['id']}", headers=north)

@@ -93,6 +93,8 @@ class CustomerIn(Strict):
     needs_two_person: bool = False
     last_visit: date | None = None
     timezone: TimeZoneName | None = Field(None, description="default: the request's time zone")
+    address: str | None = Field(None, max_length=500, description="shown on route sheets only")
+    notes: str | None = Field(None, max_length=1000, description="shown on route sheets only")
 
     @model_validator(mode="after")
     def _value_given_once(self) -> CustomerIn:
@@ -311,6 +313,12 @@ def to_problem(request: PlanRequest) -> tuple[Problem, PlanContext]:
 
 def _money(amount: float) -> int:
     return int(round(amount * MONEY_SCALE))
+
+
+def customer_points(request: PlanRequest) -> dict[str, tuple[float, float]]:
+    """WGS-84 (lat, lon) of every customer of a request (for maps)."""
+    lat, lon = _wgs84([c.location for c in request.customers], request.travel.coordinate_system)
+    return {c.id: (float(lat[k]), float(lon[k])) for k, c in enumerate(request.customers)}
 
 
 def _wgs84(locations: list[Location], default: CoordinateSystem):
