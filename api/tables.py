@@ -1,15 +1,24 @@
-"""Cases and collectors from CSV files, with errors reported by file, row and column.
+"""Cases and collectors from CSV or Excel files, with errors reported by file, row and column.
 
-Columns of ``cases.csv``: id, lat, lon, balance, days_past_due or bucket, expected_value or
+Columns of a cases table: id, lat, lon, balance, days_past_due or bucket, expected_value or
 probability_to_pay, and optionally workload_hours, required_skills, current_collector, region,
-mandatory, excluded_collectors. Columns of ``collectors.csv``: id, lat, lon, and optionally
-capacity_cases, capacity_hours, skills, regions, current_cases, current_hours. Lists are separated
-by ``;``; an empty cell means "not given".
+mandatory, excluded_collectors; for day plans (``fieldplan nightly``) also service_minutes,
+visit_window (e.g. ``18:00-21:00``), promise_to_pay (a follow-up due that day: the visit is
+mandatory) and last_visit (a date).
+
+Columns of a collectors table: id, lat, lon, and optionally capacity_cases, capacity_hours,
+skills, regions, current_cases, current_hours; for day plans also shift_start, shift_end
+(``HH:MM``), lunch_start, lunch_end, lunch_minutes, max_visits, crew_size.
+
+Lists are separated by ``;``; an empty cell means "not given". Chinese headers are accepted
+(see ``ALIASES``). Excel files are read from their first sheet; row 1 holds the headers.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -18,10 +27,35 @@ from api.schemas.allocation import CaseIn, CollectorIn
 
 LIST_COLUMNS = {"required_skills", "excluded_collectors", "skills", "regions"}
 POINT = {"cases": "location", "collectors": "base"}
+DAY_COLUMNS = {
+    "cases": {"service_minutes", "visit_window", "promise_to_pay", "last_visit"},
+    "collectors": {"shift_start", "shift_end", "lunch_start", "lunch_end", "lunch_minutes",
+                   "max_visits", "crew_size"},
+}
+ALIASES = {
+    "客户编号": "id", "案件编号": "id", "催收员编号": "id", "编号": "id",
+    "纬度": "lat", "经度": "lon",
+    "欠款金额": "balance", "逾期金额": "balance", "余额": "balance",
+    "逾期天数": "days_past_due", "账龄": "bucket",
+    "预期回款": "expected_value", "还款概率": "probability_to_pay",
+    "工作量小时": "workload_hours", "所需技能": "required_skills",
+    "当前催收员": "current_collector", "区域": "region", "必须分配": "mandatory",
+    "回避催收员": "excluded_collectors",
+    "案件容量": "capacity_cases", "工时容量": "capacity_hours", "技能": "skills",
+    "负责区域": "regions", "现有案件": "current_cases", "现有工时": "current_hours",
+    "上门时长分钟": "service_minutes", "上门时段": "visit_window", "承诺还款": "promise_to_pay",
+    "上次上门": "last_visit",
+    "班次开始": "shift_start", "班次结束": "shift_end", "午休开始": "lunch_start",
+    "午休结束": "lunch_end", "午休分钟": "lunch_minutes", "每日上门上限": "max_visits",
+    "组员人数": "crew_size",
+}
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_TRUE = {"1", "true", "yes", "y", "是"}
+_FALSE = {"0", "false", "no", "n", "否"}
 
 
 class TableError(ValueError):
-    """Bad rows of a CSV file: each problem as {"field": "file:row:column", "reason": ...}."""
+    """Bad rows of a table: each problem as {"field": "file:row:column", "reason": ...}."""
 
     def __init__(self, problems: list[dict[str, str]]) -> None:
         super().__init__("; ".join(f"{p['field']}: {p['reason']}" for p in problems))
@@ -29,48 +63,146 @@ class TableError(ValueError):
 
 
 def read_table(path: Path, kind: str) -> list[dict]:
-    """Rows of ``cases`` or ``collectors`` as request dicts; every bad cell is reported."""
+    """Rows of ``cases`` or ``collectors`` as request dicts; every bad cell is reported. Day-plan
+    columns, when present, are kept under the key ``"day"`` of each row."""
     schema: type[BaseModel] = CaseIn if kind == "cases" else CollectorIn
     problems, rows = [], []
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            for number, raw in enumerate(reader, start=2):  # row 1 is the header
-                row = _row(raw, kind)
-                try:
-                    schema.model_validate(row)
-                except ValidationError as exc:
-                    for item in exc.errors(include_url=False):
-                        column = _column(item["loc"], kind)
-                        problems.append({"field": f"{path.name}:{number}:{column}",
-                                         "reason": item["msg"].removeprefix("Value error, ")})
-                rows.append(row)
-    except FileNotFoundError:
-        raise TableError([{"field": str(path), "reason": "no such file"}]) from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise TableError([{"field": str(path), "reason": f"not a readable CSV file: {exc}"}]) from None
+    for number, raw in _raw_rows(path):
+        row, day = _row(raw, kind)
+        for column, reason in _day_problems(day):
+            problems.append({"field": f"{path.name}:{number}:{column}", "reason": reason})
+        try:
+            schema.model_validate(row)
+        except ValidationError as exc:
+            for item in exc.errors(include_url=False):
+                column = _column(item["loc"], kind)
+                problems.append({"field": f"{path.name}:{number}:{column}",
+                                 "reason": item["msg"].removeprefix("Value error, ")})
+        if day:
+            row["day"] = day
+        rows.append(row)
     if problems:
         raise TableError(problems)
     return rows
 
 
-def _row(raw: dict, kind: str) -> dict:
+def allocation_rows(rows: list[dict]) -> list[dict]:
+    """The rows without their day-plan columns."""
+    return [{k: v for k, v in row.items() if k != "day"} for row in rows]
+
+
+def _raw_rows(path: Path):
+    """(row number, {header: text}) of a .csv or .xlsx file."""
+    if not path.exists():
+        raise TableError([{"field": str(path), "reason": "no such file"}])
+    if path.suffix.lower() == ".xlsx":
+        yield from _excel_rows(path)
+        return
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            for number, raw in enumerate(csv.DictReader(f), start=2):  # row 1: the header
+                yield number, raw
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise TableError([{"field": str(path), "reason": f"not a readable CSV file (UTF-8): "
+                                                         f"{exc}"}]) from None
+
+
+def _excel_rows(path: Path):
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise TableError([{"field": str(path), "reason": f"not a readable .xlsx file: "
+                                                         f"{type(exc).__name__}"}]) from None
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+    for number, values in enumerate(rows, start=2):
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue
+        raw = {}
+        for k, value in enumerate(values):
+            key = header[k] if k < len(header) else None
+            raw.setdefault(key, [] if key is None else None)
+            text = _cell(value)
+            if key is None:
+                if text:
+                    raw[None].append(text)
+            else:
+                raw[key] = text
+        if not raw.get(None):
+            raw.pop(None, None)
+        yield number, raw
+    book.close()
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _row(raw: dict, kind: str) -> tuple[dict, dict]:
     row: dict = {}
+    day: dict = {}
     extra = raw.pop(None, None)
     if extra:
         row["_extra_cells"] = extra  # refused by the schema as an unknown field
     for key, value in raw.items():
         key = (key or "").strip()
+        key = ALIASES.get(key, key)
         value = (value or "").strip()
         if not value:
             continue
-        if key in LIST_COLUMNS:
+        if key in DAY_COLUMNS[kind]:
+            day[key] = value
+        elif key in LIST_COLUMNS:
             row[key] = [v.strip() for v in value.split(";") if v.strip()]
         elif key in ("lat", "lon"):
             row.setdefault(POINT[kind], {})[key] = value
+        elif key == "mandatory" and value.lower() in _TRUE | _FALSE:
+            row[key] = value.lower() in _TRUE
         else:
             row[key] = value
-    return row
+    return row, day
+
+
+def _day_problems(day: dict) -> list[tuple[str, str]]:
+    problems = []
+    for column in ("shift_start", "shift_end", "lunch_start", "lunch_end"):
+        if column in day and not _CLOCK.match(day[column]):
+            problems.append((column, "give a time of day as HH:MM, e.g. 09:00"))
+    if "visit_window" in day:
+        parts = day["visit_window"].replace("–", "-").split("-")
+        if len(parts) != 2 or not all(_CLOCK.match(p.strip()) for p in parts):
+            problems.append(("visit_window", "give two times as HH:MM-HH:MM, e.g. 18:00-21:00"))
+    for column in ("service_minutes", "lunch_minutes", "max_visits", "crew_size"):
+        if column in day and not (day[column].isdigit() and int(day[column]) <= 10_000):
+            problems.append((column, "give a whole number"))
+    if "promise_to_pay" in day and day["promise_to_pay"].lower() not in _TRUE | _FALSE:
+        problems.append(("promise_to_pay", "give yes or no"))
+    if "last_visit" in day:
+        try:
+            dt.date.fromisoformat(day["last_visit"])
+        except ValueError:
+            problems.append(("last_visit", "give a date as YYYY-MM-DD"))
+    return problems
+
+
+def is_true(text: str | None) -> bool:
+    """A yes/no cell."""
+    return bool(text) and text.lower() in _TRUE
 
 
 def _column(loc: tuple, kind: str) -> str:

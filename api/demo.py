@@ -1,0 +1,85 @@
+"""A realistic generated city for ``fieldplan demo``: branches and collectors in four
+districts of Shanghai, and a few thousand overdue cases in buckets M1..M6+, some evening-only,
+some with a promise-to-pay follow-up due tomorrow, some visited a day ago."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+CENTRE = (31.2304, 121.4737)
+DISTRICTS = ["huangpu", "xuhui", "pudong", "putuo"]
+_CODES = {"huangpu": "HP", "xuhui": "XH", "pudong": "PD", "putuo": "PT"}
+_OFFSETS_KM = [(0.0, 0.0), (-6.0, -5.0), (1.0, 8.0), (5.0, -7.0)]
+_BUCKETS = ["M1", "M2", "M3", "M4", "M5", "M6+"]
+_BUCKET_P = [0.35, 0.25, 0.18, 0.12, 0.06, 0.04]
+_PAY_P = {"M1": 0.45, "M2": 0.3, "M3": 0.2, "M4": 0.12, "M5": 0.08, "M6+": 0.05}
+_KM = 1 / 111.2
+
+CASE_COLUMNS = ["id", "lat", "lon", "balance", "bucket", "probability_to_pay", "region",
+                "required_skills", "current_collector", "mandatory", "service_minutes",
+                "visit_window", "promise_to_pay", "last_visit"]
+COLLECTOR_COLUMNS = ["id", "lat", "lon", "capacity_cases", "capacity_hours", "skills", "regions",
+                     "shift_start", "shift_end", "lunch_minutes", "max_visits"]
+
+
+def city(out: Path, *, cases: int = 2400, collectors_per_district: int = 10, seed: int = 1,
+         yesterday: str = "2026-11-30") -> tuple[Path, Path]:
+    """Write ``cases.csv`` and ``collectors.csv`` into ``out``; return their paths."""
+    rng = np.random.default_rng(seed)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def point(km):
+        return (round(CENTRE[0] + km[0] * _KM, 6),
+                round(CENTRE[1] + km[1] * _KM / np.cos(np.radians(CENTRE[0])), 6))
+
+    collectors = []
+    for d, name in enumerate(DISTRICTS):
+        branch = np.array(_OFFSETS_KM[d])
+        for k in range(collectors_per_district):
+            home = rng.random() < 0.4
+            base = branch + (rng.normal(0, 2.0, 2) if home else rng.normal(0, 0.2, 2))
+            late = rng.random() < 0.3
+            skills = (["shanghainese"] if rng.random() < 0.5 else []) + (
+                ["senior"] if rng.random() < 0.3 else [])
+            lat, lon = point(base)
+            collectors.append({
+                "id": f"{_CODES[name]}{k + 1:02d}", "lat": lat, "lon": lon,
+                "capacity_cases": 80, "capacity_hours": 160, "skills": ";".join(skills),
+                "regions": name, "shift_start": "12:00" if late else "09:00",
+                "shift_end": "21:00" if late else "18:00", "lunch_minutes": 45,
+                "max_visits": 14})
+    ids_by_district = {name: [c["id"] for c in collectors if c["regions"] == name]
+                       for name in DISTRICTS}
+    rows = []
+    for i in range(cases):
+        d = int(rng.integers(len(DISTRICTS)))
+        name = DISTRICTS[d]
+        lat, lon = point(np.array(_OFFSETS_KM[d]) + rng.normal(0, 2.5, 2))
+        bucket = _BUCKETS[int(rng.choice(len(_BUCKETS), p=_BUCKET_P))]
+        balance = round(float(rng.lognormal(9.3, 0.9)), 2)
+        owned = rng.random() < 0.3
+        rows.append({
+            "id": f"K{i + 1:06d}", "lat": lat, "lon": lon, "balance": balance, "bucket": bucket,
+            "probability_to_pay": round(_PAY_P[bucket] * float(rng.uniform(0.6, 1.4)), 3),
+            "region": name,
+            "required_skills": "shanghainese" if rng.random() < 0.1 else "",
+            "current_collector": str(rng.choice(ids_by_district[name])) if owned else "",
+            "mandatory": "yes" if rng.random() < 0.02 else "",
+            "service_minutes": int(rng.choice([15, 20, 30])),
+            "visit_window": "18:00-21:00" if rng.random() < 0.12 else "",
+            "promise_to_pay": "yes" if rng.random() < 0.03 else "",
+            "last_visit": yesterday if rng.random() < 0.05 else ""})
+    cases_path, collectors_path = out / "cases.csv", out / "collectors.csv"
+    _write(cases_path, CASE_COLUMNS, rows)
+    _write(collectors_path, COLLECTOR_COLUMNS, collectors)
+    return cases_path, collectors_path
+
+
+def _write(path: Path, columns: list[str], rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)

@@ -1,0 +1,272 @@
+"""The nightly job: allocate the portfolio, then plan tomorrow's visits of every collector,
+region by region, writing every result into one folder.
+
+Resumable: each finished step is recorded in ``state.json`` (written atomically, with a
+fingerprint of the inputs); a rerun with the same inputs skips what is done, so a crash costs
+only the region that was being planned."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from datetime import time as clock
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from allocation import solve as allocate
+from api import map_page
+from api.outputs import write_route_sheets, write_stops_csv
+from api.schemas.allocation import (AllocationRequest, AllocationResponse,
+                                    to_allocation_problem, warnings_for)
+from api.schemas.plan import PlanRequest, PlanResponse, to_problem
+from api.tables import allocation_rows, is_true, read_table
+from routing import solve as plan_day
+
+DEFAULT_SHIFT = ("09:00", "18:00")
+DEFAULT_LUNCH = ("11:30", "13:30", 45)
+DEFAULT_SERVICE_MINUTES = 20
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class NightlyOptions:
+    """What the nightly job is asked to do."""
+
+    day: date
+    timezone: str = "Asia/Shanghai"
+    policy: dict = field(default_factory=dict)  # allocation request keys: policy, options
+    allocation_seconds: float = 20.0
+    plan_seconds: float = 10.0
+    legal_hours: str = "china"
+    min_rest_days: int = 0
+    tile_url: str = map_page.OSM_TILES
+
+
+@dataclass
+class RegionResult:
+    """One region's day plan, as recorded in the state file."""
+
+    collectors: int
+    customers: int
+    visits: int
+    value: float
+    mandatory_missed: int
+    skipped: bool = False
+
+
+@dataclass
+class NightlyResult:
+    """What the nightly job did."""
+
+    allocation_status: str
+    allocated: int
+    cases: int
+    mandatory_unallocated: int
+    regions: dict[str, RegionResult]
+    resumed: bool
+
+    @property
+    def mandatory_missed(self) -> bool:
+        """A mandatory case was not allocated, or a mandatory visit was not planned."""
+        return bool(self.mandatory_unallocated or any(
+            r.mandatory_missed for r in self.regions.values()))
+
+
+Events = Callable[[str, dict], None]
+
+
+def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOptions,
+        events: Events = lambda kind, data: None) -> NightlyResult:
+    """Run (or resume) the nightly job. Raises ``api.tables.TableError`` for bad rows and the
+    engines' validation errors for an invalid request, before anything is written."""
+    cases = read_table(cases_path, "cases")
+    collectors = read_table(collectors_path, "collectors")
+    body = {"cases": allocation_rows(cases), "collectors": allocation_rows(collectors),
+            **options.policy}
+    body.setdefault("options", {}).setdefault("time_limit_seconds", options.allocation_seconds)
+    request = AllocationRequest.model_validate(body)
+    problem = to_allocation_problem(request)
+    out.mkdir(parents=True, exist_ok=True)
+    fingerprint = _fingerprint(cases_path, collectors_path, options)
+    state = _load_state(out, fingerprint)
+    resumed = bool(state["done"])
+
+    allocation_file = out / "allocation.json"
+    if "allocation" in state["done"] and allocation_file.exists():
+        allocation = json.loads(allocation_file.read_text(encoding="utf-8"))
+        events("allocation", {"skipped": True})
+    else:
+        events("allocation_start", {"cases": len(cases), "collectors": len(collectors),
+                                    "seconds": options.allocation_seconds})
+        started = time.monotonic()
+        result = AllocationResponse.from_result(allocate(problem, started=started),
+                                                warnings_for(problem))
+        allocation = result.model_dump(mode="json")
+        _atomic(allocation_file, result.model_dump_json(indent=2))
+        _write_allocation_csv(allocation, out / "allocation.csv")
+        state["done"].append("allocation")
+        _save_state(out, state)
+        events("allocation", {"skipped": False, "status": result.status,
+                              "seconds": time.monotonic() - started})
+
+    regions = _regions(collectors)
+    owner = {a["case_id"]: a["collector_id"] for a in allocation["allocations"]}
+    case_rows = {c["id"]: c for c in cases}
+    results: dict[str, RegionResult] = {}
+    events("plans_start", {"regions": len(regions)})
+    for name, members in regions.items():
+        key = f"region:{name}"
+        recorded = state["regions"].get(name)
+        if key in state["done"] and recorded is not None:
+            results[name] = RegionResult(**{**recorded, "skipped": True})
+            events("region", {"region": name, "skipped": True})
+            continue
+        ids = {m["id"] for m in members}
+        mine = [case_rows[c] for c, k in owner.items() if k in ids]
+        body = region_request(members, mine, owner, options)
+        plan_request = PlanRequest.model_validate(body)
+        plan_problem, context = to_problem(plan_request)
+        plan = PlanResponse.from_plan(plan_day(plan_problem), context, plan_request)
+        data = plan.model_dump(mode="json")
+        stem = out / "plans" / _safe(name)
+        stem.parent.mkdir(exist_ok=True)
+        _atomic(stem.with_suffix(".request.json"), json.dumps(body, ensure_ascii=False))
+        write_route_sheets(plan_request, data, _partial(stem.with_suffix(".xlsx")))
+        os.replace(_partial(stem.with_suffix(".xlsx")), stem.with_suffix(".xlsx"))
+        write_stops_csv(plan_request, data, _partial(stem.with_suffix(".csv")))
+        os.replace(_partial(stem.with_suffix(".csv")), stem.with_suffix(".csv"))
+        _atomic(stem.with_suffix(".html"), map_page.render(plan_request, data,
+                                                           tile_url=options.tile_url,
+                                                           title=f"Visit plan {name} "
+                                                                 f"{options.day}"))
+        _atomic(stem.with_suffix(".json"), plan.model_dump_json(indent=2))
+        results[name] = RegionResult(
+            collectors=len(members), customers=len(mine), visits=plan.summary.visits,
+            value=plan.summary.value,
+            mandatory_missed=sum(u.mandatory for u in plan.unassigned))
+        state["regions"][name] = {k: v for k, v in vars(results[name]).items() if k != "skipped"}
+        state["done"].append(key)
+        _save_state(out, state)
+        events("region", {"region": name, "skipped": False, "visits": plan.summary.visits})
+    summary = allocation["summary"]
+    return NightlyResult(allocation["status"], summary["allocated"], summary["cases"],
+                         summary["mandatory_unallocated"], results, resumed)
+
+
+def region_request(members: list[dict], cases: list[dict], owner: dict[str, str],
+                   options: NightlyOptions) -> dict:
+    """The day-plan request of one region: its collectors, and the cases they own (each
+    visited by its owner only)."""
+    zone = ZoneInfo(options.timezone)
+
+    def at(text: str) -> str:
+        return datetime.combine(options.day, clock.fromisoformat(text), zone).isoformat()
+
+    collectors = []
+    for k in members:
+        day = k.get("day", {})
+        start, end = day.get("shift_start", DEFAULT_SHIFT[0]), day.get("shift_end",
+                                                                       DEFAULT_SHIFT[1])
+        entry = {"id": k["id"], "start": k["base"], "shift": {"start": at(start), "end": at(end)},
+                 "skills": k.get("skills", [])}
+        lunch = (day.get("lunch_start", DEFAULT_LUNCH[0]), day.get("lunch_end", DEFAULT_LUNCH[1]),
+                 int(day.get("lunch_minutes", DEFAULT_LUNCH[2])))
+        if lunch[2] and start <= lunch[0] and lunch[1] <= end:
+            entry["lunch_break"] = {"earliest_start": at(lunch[0]), "latest_end": at(lunch[1]),
+                                    "duration_seconds": lunch[2] * 60}
+        for column in ("max_visits", "crew_size"):
+            if column in day:
+                entry[column] = int(day[column])
+        collectors.append(entry)
+    customers = []
+    for c in cases:
+        day = c.get("day", {})
+        entry = {"id": c["id"], "location": c["location"],
+                 "service_seconds": 60 * int(day.get("service_minutes", DEFAULT_SERVICE_MINUTES)),
+                 "allowed_collectors": [owner[c["id"]]],
+                 "required_skills": c.get("required_skills", []),
+                 "mandatory": is_true(day.get("promise_to_pay"))}
+        if "expected_value" in c:
+            entry["value"] = float(c["expected_value"])
+        else:
+            entry["balance"] = float(c["balance"])
+            entry["probability_to_pay"] = float(c.get("probability_to_pay", 0.1))
+        if "visit_window" in day:
+            first, last = (p.strip() for p in day["visit_window"].replace("–", "-").split("-"))
+            entry["time_windows"] = [{"start": at(first), "end": at(last)}]
+        if "last_visit" in day:
+            entry["last_visit"] = day["last_visit"]
+        customers.append(entry)
+    return {"date": options.day.isoformat(), "timezone": options.timezone,
+            "collectors": collectors, "customers": customers,
+            "policy": {"legal_hours": options.legal_hours,
+                       "min_rest_days": options.min_rest_days},
+            "options": {"time_limit_seconds": options.plan_seconds}}
+
+
+def _regions(collectors: list[dict]) -> dict[str, list[dict]]:
+    """Collectors grouped by their first region (one day plan each)."""
+    groups: dict[str, list[dict]] = {}
+    for k in collectors:
+        groups.setdefault((k.get("regions") or [ALL])[0], []).append(k)
+    return dict(sorted(groups.items()))
+
+
+def _write_allocation_csv(allocation: dict, path: Path) -> None:
+    import csv
+
+    with _partial(path).open("w", newline="", encoding="utf-8-sig") as f:
+        writer = csv.writer(f)
+        writer.writerow(["case_id", "collector_id", "placement", "distance_metres",
+                         "workload_hours", "value", "reason"])
+        for a in allocation["allocations"]:
+            writer.writerow([a["case_id"], a["collector_id"], a["placement"],
+                             a["distance_metres"], a["workload_hours"], a["value"], ""])
+        for u in allocation["unallocated"]:
+            writer.writerow([u["case_id"], "", "", "", "", "", u["reason"]])
+    os.replace(_partial(path), path)
+
+
+def _fingerprint(cases: Path, collectors: Path, options: NightlyOptions) -> str:
+    digest = hashlib.sha256()
+    for path in (cases, collectors):
+        digest.update(path.read_bytes())
+    digest.update(json.dumps({k: str(v) for k, v in vars(options).items()},
+                             sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _load_state(out: Path, fingerprint: str) -> dict:
+    path = out / "state.json"
+    if path.exists():
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+            if state.get("fingerprint") == fingerprint:
+                return state
+        except json.JSONDecodeError:
+            pass
+    return {"fingerprint": fingerprint, "done": [], "regions": {}}
+
+
+def _save_state(out: Path, state: dict) -> None:
+    _atomic(out / "state.json", json.dumps(state, indent=1))
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+def _atomic(path: Path, text: str) -> None:
+    """Write a file so that it is either whole or absent, even if the process dies."""
+    partial = _partial(path)
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name) or "region"
