@@ -107,12 +107,15 @@ def assign(
     policy: Annotated[Path | None, typer.Option(help="JSON with policy and options, for CSV "
                                                 "input")] = None,
     time_limit: Annotated[float | None, typer.Option(help="override the time limit")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="treat warnings as bad input "
+                                         "(exit 2)")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
 ) -> None:
     """Allocate cases to collectors: capacity, skills, territory, distance, continuity, balance.
 
     Examples: fieldplan assign examples/assign_request.json -o assignment.json
               fieldplan assign --cases cases.csv --collectors collectors.csv -o assignment.json
+              fieldplan assign --cases 案件.xlsx --collectors 催收员.xlsx -o assignment.json
 
     Exit codes: 0 allocated, 2 bad input, 3 allocated but a mandatory case is left out.
     """
@@ -141,8 +144,13 @@ def assign(
         _bad_input(source, describe_validation_error(exc))
     except InvalidAllocation as exc:
         _bad_input(source, describe_invalid_problem(exc))
-    result = AllocationResponse.from_result(allocate(problem, started=started),
-                                            warnings_for(problem))
+    warnings = warnings_for(problem)
+    if strict and warnings:
+        for warning in warnings:
+            err.print(f"[yellow]warning[/]: {warning}", highlight=False)
+        err.print("[red]error[/]: --strict: warnings are treated as bad input; nothing allocated")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    result = AllocationResponse.from_result(allocate(problem, started=started), warnings)
     _write(result.model_dump_json(indent=2), output)
     if not quiet:
         s = result.summary
@@ -252,8 +260,9 @@ def _run_nightly(job, cases: Path, collectors: Path, out: Path, options, *, quie
 
     def events(kind: str, data: dict) -> None:
         if json_logs:
-            err.print_json(data=json.dumps({"event": kind, "at": time.time(), **data}),
-                           indent=None)
+            sys.stderr.write(json.dumps({"event": kind, "at": round(time.time(), 3), **data})
+                             + "\n")
+            sys.stderr.flush()
         if kind == "allocation_start":
             tasks["allocation"] = progress.add_task(
                 f"allocating {data['cases']} cases to {data['collectors']} collectors "

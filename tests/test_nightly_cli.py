@@ -1,0 +1,195 @@
+"""The dispatcher and nightly commands through the real entry point: the nightly job and its
+resume after a kill, Excel and Chinese headers, bad rows by row and column, --strict, exit
+codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+
+from api import demo
+from api.tables import ALIASES
+from tests.checker import Checker
+
+FIELDPLAN = str(Path(sys.executable).parent / "fieldplan")
+
+
+def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([FIELDPLAN, *args], capture_output=True, text=True, timeout=300,
+                          cwd=cwd)
+
+
+def _city(folder: Path, cases: int = 240, per_district: int = 3) -> tuple[Path, Path]:
+    return demo.city(folder, cases=cases, collectors_per_district=per_district)
+
+
+def _check_region_plans(out: Path) -> int:
+    """Every region's plan passes the independent checker; returns the number of regions."""
+    plans = sorted((out / "plans").glob("*.request.json"))
+    for request_file in plans:
+        body = json.loads(request_file.read_text())
+        plan = json.loads(request_file.with_name(
+            request_file.name.replace(".request.json", ".json")).read_text())
+        checker = Checker(body)
+        assert checker.check(plan) == [], request_file.name
+        for u in plan["unassigned"]:
+            assert checker.reason_is_true(plan, u["customer_id"]) is None, u
+    return len(plans)
+
+
+def test_nightly_allocates_then_plans_every_region_and_writes_every_output(tmp_path):
+    """allocation.json/csv, and per region the plan, stops, route sheets and map."""
+    cases, collectors = _city(tmp_path / "in")
+    out = tmp_path / "out"
+    done = _run("nightly", str(cases), str(collectors), "--date", "2026-12-01", "--out", str(out),
+                "--allocation-seconds", "3", "--plan-seconds", "1", "--rest-days", "2")
+    assert done.returncode in (0, 3), done.stderr
+    allocation = json.loads((out / "allocation.json").read_text())
+    assert allocation["summary"]["cases"] == 240
+    with (out / "allocation.csv").open(encoding="utf-8-sig") as f:
+        assert len(list(csv.DictReader(f))) == 240  # every case: allocated or with its reason
+    assert _check_region_plans(out) == 4
+    for region in demo.DISTRICTS:
+        book = load_workbook(out / "plans" / f"{region}.xlsx")
+        assert book.sheetnames[0] == "Summary" and len(book.sheetnames) == 1 + 3
+        assert "L.map" in (out / "plans" / f"{region}.html").read_text()
+    missed = any(json.loads(p.read_text())["status"] == "mandatory_missed"
+                 for p in (out / "plans").glob("*[!t].json"))
+    assert done.returncode == (3 if missed or allocation["status"] == "mandatory_missed" else 0)
+
+
+def test_a_nightly_run_killed_midway_resumes_without_redoing_finished_regions(tmp_path):
+    """SIGKILL after the first region; the rerun skips the allocation and that region."""
+    cases, collectors = _city(tmp_path / "in", cases=400)
+    out = tmp_path / "out"
+    args = [FIELDPLAN, "nightly", str(cases), str(collectors), "--date", "2026-12-01",
+            "--out", str(out), "--allocation-seconds", "2", "--plan-seconds", "3", "--quiet"]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    state = out / "state.json"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if state.exists() and any(d.startswith("region:")
+                                  for d in json.loads(state.read_text())["done"]):
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done_before = [d for d in json.loads(state.read_text())["done"] if d.startswith("region:")]
+    assert 1 <= len(done_before) < 4, "the run was not interrupted midway"
+    first = done_before[0].split(":", 1)[1]
+    stamp = (out / "plans" / f"{first}.json").stat().st_mtime_ns
+    allocation_stamp = (out / "allocation.json").stat().st_mtime_ns
+
+    again = _run(*args[1:-1])
+    assert again.returncode in (0, 3), again.stderr
+    assert "(resumed)" in again.stderr and f"{first}:" in again.stderr
+    assert "(done before)" in again.stderr
+    assert (out / "plans" / f"{first}.json").stat().st_mtime_ns == stamp
+    assert (out / "allocation.json").stat().st_mtime_ns == allocation_stamp
+    assert _check_region_plans(out) == 4
+    assert not list(out.glob("**/*.partial"))
+
+
+def test_excel_tables_with_chinese_headers_allocate_like_csv(tmp_path):
+    """The same rows as .csv with English headers and as .xlsx with Chinese headers."""
+    cases, collectors = _city(tmp_path / "in", cases=60, per_district=2)
+    chinese = {english: chinese for chinese, english in reversed(list(ALIASES.items()))}
+    xlsx = {}
+    for path in (cases, collectors):
+        with path.open(encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        book = Workbook()
+        sheet = book.active
+        sheet.append([chinese.get(h, h) for h in rows[0]])
+        for row in rows[1:]:
+            sheet.append([_number(v) for v in row])
+        xlsx[path.stem] = tmp_path / f"{path.stem}.xlsx"
+        book.save(xlsx[path.stem])
+    assert "客户编号" in [c.value for c in load_workbook(xlsx["cases"]).active[1]]
+    from_csv = _run("assign", "--cases", str(cases), "--collectors", str(collectors),
+                    "-o", str(tmp_path / "a.json"), "--time-limit", "5")
+    from_xlsx = _run("assign", "--cases", str(xlsx["cases"]), "--collectors",
+                     str(xlsx["collectors"]), "-o", str(tmp_path / "b.json"), "--time-limit", "5")
+    assert from_csv.returncode in (0, 3) and from_xlsx.returncode == from_csv.returncode, (
+        from_xlsx.stderr)
+    a = json.loads((tmp_path / "a.json").read_text())
+    b = json.loads((tmp_path / "b.json").read_text())
+    assert a["allocations"] == b["allocations"] and a["unallocated"] == b["unallocated"]
+
+
+def test_a_bad_row_is_reported_with_its_file_row_and_column(tmp_path):
+    """Nothing is written; every bad cell is named."""
+    cases, collectors = _city(tmp_path / "in", cases=20, per_district=1)
+    rows = list(csv.reader(cases.open(encoding="utf-8")))
+    header = rows[0]
+    rows[3][header.index("lat")] = "north"
+    rows[5][header.index("visit_window")] = "evening"
+    with cases.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    out = tmp_path / "out"
+    done = _run("nightly", str(cases), str(collectors), "--date", "2026-12-01", "--out", str(out))
+    assert done.returncode == 2
+    assert "cases.csv:4:lat" in done.stderr and "cases.csv:6:visit_window" in done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()
+
+
+def test_strict_turns_warnings_into_failure(tmp_path):
+    """A skill that no collector holds is a warning; with --strict it stops the run."""
+    cases, collectors = _city(tmp_path / "in", cases=20, per_district=1)
+    rows = list(csv.DictReader(cases.open(encoding="utf-8")))
+    rows[0]["required_skills"] = "cantonese"
+    with cases.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    args = ("assign", "--cases", str(cases), "--collectors", str(collectors), "-o",
+            str(tmp_path / "a.json"), "--time-limit", "2")
+    lenient = _run(*args)
+    assert lenient.returncode in (0, 3) and "cantonese" in lenient.stderr
+    strict = _run(*args, "--strict")
+    assert strict.returncode == 2 and "cantonese" in strict.stderr
+
+
+def test_plan_writes_json_csv_excel_and_map_in_one_run(tmp_path):
+    """-o by suffix; an unknown suffix is bad input."""
+    outputs = [tmp_path / n for n in ("plan.json", "stops.csv", "routes.xlsx", "map.html")]
+    done = _run("plan", "examples/plan_request.json", "--time-limit", "2",
+                *[a for p in outputs for a in ("-o", str(p))])
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(outputs[0].read_text())
+    with outputs[1].open(encoding="utf-8-sig") as f:
+        visits = [r for r in csv.DictReader(f) if r["type"] == "visit"]
+    assert len(visits) == plan["summary"]["visits"]
+    book = load_workbook(outputs[2])
+    assert len(book.sheetnames) == 1 + len(plan["routes"])
+    assert _run("plan", "examples/plan_request.json", "-o", str(tmp_path / "x.pdf")
+                ).returncode == 2
+
+
+def test_json_logs_are_one_json_object_per_line(tmp_path):
+    """--json-logs for cron: every line on standard error is a JSON event."""
+    cases, collectors = _city(tmp_path / "in", cases=40, per_district=1)
+    done = _run("nightly", str(cases), str(collectors), "--date", "2026-12-01", "--out",
+                str(tmp_path / "out"), "--allocation-seconds", "1", "--plan-seconds", "1",
+                "--json-logs", "--quiet")
+    assert done.returncode in (0, 3), done.stderr
+    events = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
+    assert [e["event"] for e in events][:2] == ["allocation_start", "allocation"]
+    assert sum(e["event"] == "region" for e in events) == 4
+
+
+def _number(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text or None
