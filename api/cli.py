@@ -235,8 +235,13 @@ def demo(
     day = Date(2026, 12, 1)
     cases_path, collectors_path = city.city(out / "input", cases=cases,
                                             yesterday=Date(2026, 11, 30).isoformat())
-    options = job.NightlyOptions(day=day, allocation_seconds=seconds, plan_seconds=seconds,
-                                 min_rest_days=2)
+    # A fair team: an hour of workload outside 10% of the mean costs 500, at most a fifth of
+    # the owned cases change hands, and a bonus for keeping the customer's collector.
+    policy = {"policy": {"max_distance_km": 20, "continuity_bonus": 50,
+                         "balance_tolerance": 0.1, "balance_cost_per_hour": 500,
+                         "max_reassignment_share": 0.2}}
+    options = job.NightlyOptions(day=day, policy=policy, allocation_seconds=seconds,
+                                 plan_seconds=seconds, min_rest_days=2)
     result = _run_nightly(job, cases_path, collectors_path, out, options, quiet=quiet,
                           json_logs=False)
     if not quiet:

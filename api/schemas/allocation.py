@@ -189,6 +189,10 @@ def warnings_for(problem: AllocationProblem) -> list[str]:
             needed[s] = needed.get(s, 0) + 1
     for skill, count in sorted(needed.items()):
         out.append(f"skill {skill!r} is required by {count} case(s) and held by no collector")
+    policy = problem.policy
+    if policy.balance_tolerance is not None and not policy.balance_cost_per_hour:
+        out.append("policy.balance_tolerance has no effect while policy.balance_cost_per_hour "
+                   "is 0: give the cost of an hour of workload outside the band")
     mandatory = sum(c.workload for c in problem.cases if c.mandatory)
     rooms = [k.room_workload for k in problem.collectors]
     if None not in rooms and mandatory > sum(rooms):
