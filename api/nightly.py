@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 from allocation import solve as allocate
 from api import map_page
-from api.outputs import write_route_sheets, write_stops_csv
+from api.outputs import (write_allocation_csv, write_allocation_workbook, write_route_sheets,
+                         write_stops_csv)
 from api.schemas.allocation import (AllocationRequest, AllocationResponse,
                                     to_allocation_problem, warnings_for)
 from api.schemas.plan import PlanRequest, PlanResponse, to_problem
@@ -108,7 +109,10 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
                                                 warnings_for(problem))
         allocation = result.model_dump(mode="json")
         _atomic(allocation_file, result.model_dump_json(indent=2))
-        _write_allocation_csv(allocation, out / "allocation.csv")
+        write_allocation_csv(allocation, _partial(out / "allocation.csv"))
+        os.replace(_partial(out / "allocation.csv"), out / "allocation.csv")
+        write_allocation_workbook(allocation, _partial(out / "allocation.xlsx"))
+        os.replace(_partial(out / "allocation.xlsx"), out / "allocation.xlsx")
         state["done"].append("allocation")
         _save_state(out, state)
         events("allocation", {"skipped": False, "status": result.status,
@@ -158,10 +162,11 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
                          summary["mandatory_unallocated"], results, resumed)
 
 
-def region_request(members: list[dict], cases: list[dict], owner: dict[str, str],
+def region_request(members: list[dict], cases: list[dict], owner: dict[str, str] | None,
                    options: NightlyOptions) -> dict:
     """The day-plan request of one region: its collectors, and the cases they own (each
-    visited by its owner only)."""
+    visited by its owner only). Without ``owner``, any collector may visit any case, and the
+    case's current collector is its preferred one."""
     zone = ZoneInfo(options.timezone)
 
     def at(text: str) -> str:
@@ -188,9 +193,12 @@ def region_request(members: list[dict], cases: list[dict], owner: dict[str, str]
         day = c.get("day", {})
         entry = {"id": c["id"], "location": c["location"],
                  "service_seconds": 60 * int(day.get("service_minutes", DEFAULT_SERVICE_MINUTES)),
-                 "allowed_collectors": [owner[c["id"]]],
                  "required_skills": c.get("required_skills", []),
                  "mandatory": is_true(day.get("promise_to_pay"))}
+        if owner is not None:
+            entry["allowed_collectors"] = [owner[c["id"]]]
+        elif c.get("current_collector") in {k["id"] for k in members}:
+            entry["preferred_collector"] = c["current_collector"]
         if "expected_value" in c:
             entry["value"] = float(c["expected_value"])
         else:
@@ -215,21 +223,6 @@ def _regions(collectors: list[dict]) -> dict[str, list[dict]]:
     for k in collectors:
         groups.setdefault((k.get("regions") or [ALL])[0], []).append(k)
     return dict(sorted(groups.items()))
-
-
-def _write_allocation_csv(allocation: dict, path: Path) -> None:
-    import csv
-
-    with _partial(path).open("w", newline="", encoding="utf-8-sig") as f:
-        writer = csv.writer(f)
-        writer.writerow(["case_id", "collector_id", "placement", "distance_metres",
-                         "workload_hours", "value", "reason"])
-        for a in allocation["allocations"]:
-            writer.writerow([a["case_id"], a["collector_id"], a["placement"],
-                             a["distance_metres"], a["workload_hours"], a["value"], ""])
-        for u in allocation["unallocated"]:
-            writer.writerow([u["case_id"], "", "", "", "", "", u["reason"]])
-    os.replace(_partial(path), path)
 
 
 def _fingerprint(cases: Path, collectors: Path, options: NightlyOptions) -> str:

@@ -180,3 +180,52 @@ def _notes(customer) -> str:
     if customer.notes:
         parts.append(customer.notes)
     return "; ".join(parts)
+
+
+ALLOCATION_COLUMNS = ["case_id", "collector_id", "placement", "distance_metres",
+                      "workload_hours", "value", "reason", "explanation"]
+
+
+def allocation_rows(allocation: dict) -> list[list]:
+    """One row per case: where it went and why, or why it was left out."""
+    rows = [[a["case_id"], a["collector_id"], a["placement"], a["distance_metres"],
+             a["workload_hours"], a["value"], "", a["explanation"]]
+            for a in allocation["allocations"]]
+    rows += [[u["case_id"], "", "", "", "", "", u["reason"], u["explanation"]]
+             for u in allocation["unallocated"]]
+    return rows
+
+
+def write_allocation_csv(allocation: dict, path: Path) -> None:
+    """Every case of an allocation as CSV (UTF-8 with a byte-order mark, for Excel)."""
+    with path.open("w", newline="", encoding="utf-8-sig") as f:
+        writer = csv.writer(f)
+        writer.writerow(ALLOCATION_COLUMNS)
+        writer.writerows(allocation_rows(allocation))
+
+
+def write_allocation_workbook(allocation: dict, path: Path) -> None:
+    """An allocation as a workbook: the collectors' loads, then every case."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Collectors"
+    s = allocation["summary"]
+    sheet.append([f"{s['allocated']}/{s['cases']} cases allocated · value {s['value']:,.2f} · "
+                  f"{s['reassigned']} reassigned · status {allocation['status']}"])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([])
+    sheet.append(["collector", "cases", "workload h", "value", "utilisation"])
+    _style_header(sheet, 3)
+    for k in allocation["collectors"]:
+        sheet.append([k["collector_id"], k["num_cases"], k["workload_hours"], k["value"],
+                      k["utilisation"]])
+    _widths(sheet, [16, 8, 12, 14, 12])
+    _printable(sheet, header_row=3)
+    cases = book.create_sheet("Cases")
+    cases.append(ALLOCATION_COLUMNS)
+    _style_header(cases, 1)
+    for row in allocation_rows(allocation):
+        cases.append(row)
+    _widths(cases, [14, 14, 30, 12, 12, 12, 30, 60])
+    _printable(cases, header_row=1)
+    book.save(path)

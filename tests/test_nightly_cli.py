@@ -193,3 +193,24 @@ def _number(text: str):
             return float(text)
         except ValueError:
             return text or None
+
+
+def test_plan_from_tables_and_assign_to_every_format(tmp_path):
+    """A day from the sample workbooks; an allocation to JSON, CSV and Excel with every case."""
+    done = _run("plan", "--customers", "examples/cases.xlsx", "--collectors",
+                "examples/collectors.xlsx", "--date", "2026-12-01", "--time-limit", "2",
+                "-o", str(tmp_path / "day.json"))
+    assert done.returncode in (0, 3), done.stderr
+    day = json.loads((tmp_path / "day.json").read_text())
+    assert day["summary"]["visits"] > 0
+    outputs = [tmp_path / n for n in ("a.json", "a.csv", "a.xlsx")]
+    done = _run("assign", "--cases", "examples/cases.xlsx", "--collectors",
+                "examples/collectors.xlsx", "--time-limit", "2",
+                *[a for p in outputs for a in ("-o", str(p))])
+    assert done.returncode in (0, 3), done.stderr
+    allocation = json.loads(outputs[0].read_text())
+    with outputs[1].open(encoding="utf-8-sig") as f:
+        assert len(list(csv.DictReader(f))) == allocation["summary"]["cases"]
+    book = load_workbook(outputs[2])
+    assert book.sheetnames == ["Collectors", "Cases"]
+    assert book["Cases"].max_row == 1 + allocation["summary"]["cases"]
