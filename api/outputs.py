@@ -71,14 +71,10 @@ def write_route_sheets(request: PlanRequest, plan: dict, path: Path) -> None:
     used = {"Summary"}
     for route in plan["routes"]:
         sheet = book.create_sheet(_sheet_name(route["collector_id"], used))
-        sheet.append([f"Route of {route['collector_id']} — {request.date.isoformat()}"])
-        sheet["A1"].font = Font(bold=True, size=14)
-        sheet.append([f"{route['visits']} visits · value {route['value']:,.2f} · travel "
-                      f"{route['travel_seconds'] / 3600:.1f} h · "
-                      f"{route['distance_metres'] / 1000:.1f} km"])
-        sheet.append([])
-        sheet.append(_SHEET)
-        _style_header(sheet, 4)
+        _heading(sheet, f"Route of {route['collector_id']} — {request.date.isoformat()}",
+                 f"{route['visits']} visits · value {route['value']:,.2f} · travel "
+                 f"{route['travel_seconds'] / 3600:.1f} h · "
+                 f"{route['distance_metres'] / 1000:.1f} km", _SHEET)
         for row in rows:
             if row["collector_id"] != route["collector_id"]:
                 continue
@@ -99,15 +95,12 @@ def write_route_sheets(request: PlanRequest, plan: dict, path: Path) -> None:
 
 def _summary(sheet: Worksheet, request: PlanRequest, plan: dict) -> None:
     s = plan["summary"]
-    sheet.append([f"Visit plan {request.date.isoformat()} ({request.timezone})"])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([f"{s['visits']} visits · value {s['value']:,.2f} · travel "
-                  f"{s['travel_seconds'] / 3600:.1f} h · objective {s['objective']:,.2f} · "
-                  f"status {plan['status']}"])
-    sheet.append([])
-    sheet.append(["collector", "visits", "value", "travel h", "km", "first visit", "last visit",
-                  "utilisation"])
-    _style_header(sheet, 4)
+    _heading(sheet, f"Visit plan {request.date.isoformat()} ({request.timezone})",
+             f"{s['visits']} visits · value {s['value']:,.2f} · travel "
+             f"{s['travel_seconds'] / 3600:.1f} h · objective {s['objective']:,.2f} · "
+             f"status {plan['status']}",
+             ["collector", "visits", "value", "travel h", "km", "first visit", "last visit",
+              "utilisation"])
     for route in plan["routes"]:
         visits = [st for st in route["steps"] if st["type"] == "visit"]
         sheet.append([route["collector_id"], route["visits"], route["value"],
@@ -128,6 +121,16 @@ def _summary(sheet: Worksheet, request: PlanRequest, plan: dict) -> None:
                       u["explanation"]])
     _widths(sheet, [18, 10, 14, 10, 8, 12, 12, 60])
     _printable(sheet, header_row=4)
+
+
+def _heading(sheet: Worksheet, title: str, line: str, columns: list[str]) -> None:
+    """A title, a line of figures, a blank row, and the table's header in row 4."""
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([line])
+    sheet.append([])
+    sheet.append(columns)
+    _style_header(sheet, 4)
 
 
 def _style_header(sheet: Worksheet, row: int) -> None:

@@ -1,0 +1,1 @@
+"""The commands of ``fieldplan``, one module per family."""

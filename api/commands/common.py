@@ -1,0 +1,40 @@
+"""What every command shares: the error console, exit codes, reading and writing files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_MANDATORY_MISSED = 0, 1, 2, 3
+
+
+def write(text: str, output: Path | None) -> None:
+    """Write ``text`` to ``output``, or to standard output."""
+    if output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+
+
+def read_json(path: Path):
+    """The JSON in ``path``; a missing or malformed file is bad input (exit 2)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        bad_input(path, [{"field": "(file)", "reason": "no such file"}])
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        bad_input(path, [{"field": "(file)", "reason": f"not valid JSON: {exc}"}])
+
+
+def bad_input(path: Path, problems: list[dict[str, str]]):
+    """Print every problem as ``field: reason`` and exit with 2."""
+    err.print(f"[red]error[/]: {path} is not a valid request:", highlight=False)
+    for p in problems:
+        err.print(f"  {p['field']}: {p['reason']}", highlight=False, markup=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
