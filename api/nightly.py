@@ -81,10 +81,19 @@ class NightlyResult:
 Events = Callable[[str, dict], None]
 
 
+class StrictWarnings(Exception):
+    """Warnings about the inputs, raised instead of running in strict mode."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__("; ".join(warnings))
+        self.warnings = warnings
+
+
 def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOptions,
-        events: Events = lambda kind, data: None) -> NightlyResult:
-    """Run (or resume) the nightly job. Raises ``api.tables.TableError`` for bad rows and the
-    engines' validation errors for an invalid request, before anything is written."""
+        events: Events = lambda kind, data: None, *, strict: bool = False) -> NightlyResult:
+    """Run (or resume) the nightly job. Raises ``api.tables.TableError`` for bad rows, the
+    engines' validation errors for an invalid request, and in strict mode ``StrictWarnings``,
+    before anything is written."""
     cases = read_table(cases_path, "cases")
     collectors = read_table(collectors_path, "collectors")
     body = {"cases": allocation_rows(cases), "collectors": allocation_rows(collectors),
@@ -92,6 +101,8 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
     body.setdefault("options", {}).setdefault("time_limit_seconds", options.allocation_seconds)
     request = AllocationRequest.model_validate(body)
     problem = to_allocation_problem(request)
+    if strict and warnings_for(problem):
+        raise StrictWarnings(warnings_for(problem))
     out.mkdir(parents=True, exist_ok=True)
     fingerprint = _fingerprint(cases_path, collectors_path, options)
     state = _load_state(out, fingerprint)

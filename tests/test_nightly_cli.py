@@ -214,3 +214,26 @@ def test_plan_from_tables_and_assign_to_every_format(tmp_path):
     book = load_workbook(outputs[2])
     assert book.sheetnames == ["Collectors", "Cases"]
     assert book["Cases"].max_row == 1 + allocation["summary"]["cases"]
+
+
+def test_an_output_that_cannot_be_written_exits_1_with_the_reason(tmp_path):
+    """Exit 1 is the environment's or our fault, never the input's; the reason is printed."""
+    done = _run("plan", "examples/plan_request_matrix.json", "-o",
+                str(tmp_path / "missing-folder" / "plan.json"))
+    assert done.returncode == 1
+    assert "cannot write" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_nightly_strict_stops_on_warnings_before_writing_anything(tmp_path):
+    """A skill nobody holds: nightly --strict exits 2 and writes nothing."""
+    cases, collectors = _city(tmp_path / "in", cases=20, per_district=1)
+    rows = list(csv.DictReader(cases.open(encoding="utf-8")))
+    rows[0]["required_skills"] = "cantonese"
+    with cases.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "out"
+    done = _run("nightly", str(cases), str(collectors), "--date", "2026-12-01", "--out", str(out),
+                "--strict")
+    assert done.returncode == 2 and "cantonese" in done.stderr and not out.exists()

@@ -22,6 +22,16 @@ def write(text: str, output: Path | None) -> None:
         output.write_text(text + "\n", encoding="utf-8")
 
 
+def write_or_fail(writer, path: Path) -> None:
+    """Run ``writer(path)``; a file that cannot be written ends the command with exit 1 and
+    the reason (the solve is lost, so say so plainly)."""
+    try:
+        writer(path)
+    except OSError as exc:
+        err.print(f"[red]error[/]: cannot write {path}: {exc.strerror or exc}", highlight=False)
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
 def read_json(path: Path):
     """The JSON in ``path``; a missing or malformed file is bad input (exit 2)."""
     try:

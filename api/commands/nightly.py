@@ -34,6 +34,8 @@ def nightly(
     rest_days: Annotated[int, typer.Option(help="days a visited customer rests")] = 0,
     tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
                                        "template")] = OSM_TILES,
+    strict: Annotated[bool, typer.Option("--strict", help="treat warnings about the inputs as "
+                                         "bad input (exit 2)")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
     json_logs: Annotated[bool, typer.Option("--json-logs", help="one JSON line per event on "
                                             "standard error (for cron and log collectors)")
@@ -62,7 +64,8 @@ def nightly(
         day=parsed_day, timezone=timezone, policy=extra if isinstance(extra, dict) else {},
         allocation_seconds=allocation_seconds, plan_seconds=plan_seconds,
         legal_hours=legal_hours, min_rest_days=rest_days, tile_url=tiles)
-    result = _run_nightly(job, cases, collectors, out, options, quiet=quiet, json_logs=json_logs)
+    result = _run_nightly(job, cases, collectors, out, options, quiet=quiet, json_logs=json_logs,
+                          strict=strict)
     if result.mandatory_missed:
         raise typer.Exit(EXIT_MANDATORY_MISSED)
 
@@ -111,7 +114,7 @@ def demo(
 
 
 def _run_nightly(job, cases: Path, collectors: Path, out: Path, options, *, quiet: bool,
-                 json_logs: bool):
+                 json_logs: bool, strict: bool = False):
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
@@ -140,7 +143,9 @@ def _run_nightly(job, cases: Path, collectors: Path, out: Path, options, *, quie
 
     try:
         with progress:
-            result = job.run(cases, collectors, out, options, events)
+            result = job.run(cases, collectors, out, options, events, strict=strict)
+    except job.StrictWarnings as exc:
+        bad_input(cases, [{"field": "(warning, --strict)", "reason": w} for w in exc.warnings])
     except TableError as exc:
         bad_input(cases, exc.problems)
     except ValidationError as exc:

@@ -12,14 +12,8 @@ from pydantic import ValidationError
 from allocation import solve as allocate
 from allocation.exceptions import InvalidAllocation
 from api import map_page
-from api.commands.common import (
-    EXIT_BAD_INPUT,
-    EXIT_MANDATORY_MISSED,
-    bad_input,
-    err,
-    read_json,
-    write,
-)
+from api.commands.common import (EXIT_BAD_INPUT, EXIT_MANDATORY_MISSED, bad_input, err,
+                                 read_json, write, write_or_fail)
 from api.errors import describe_invalid_problem, describe_validation_error
 from api.map_page import OSM_TILES
 from api.outputs import (
@@ -114,7 +108,8 @@ def plan(
         data = result.model_dump(mode="json")
         for path in outputs:
             status.update(f"writing {path}")
-            PLAN_WRITERS[path.suffix.lower()](parsed, result, data, path, tiles)
+            write_or_fail(lambda p: PLAN_WRITERS[p.suffix.lower()](parsed, result, data, p,
+                                                                  tiles), path)
     if not quiet:
         s = result.summary
         err.print(f"[bold]{result.status}[/]: {s.visits} visits by {len(result.routes)} "
@@ -204,7 +199,7 @@ def assign(
         data = result.model_dump(mode="json")
         for path in outputs:
             status.update(f"writing {path}")
-            ALLOCATION_WRITERS[path.suffix.lower()](result, data, path)
+            write_or_fail(lambda p: ALLOCATION_WRITERS[p.suffix.lower()](result, data, p), path)
     if not quiet:
         s = result.summary
         gap = "" if result.gap is None else f", gap to bound {100 * result.gap:.2f}%"
