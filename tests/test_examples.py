@@ -96,3 +96,21 @@ def test_the_cron_script_runs_the_nightly_job_on_the_sample_workbooks(tmp_path):
     assert (day / "allocation.json").exists() and list((day / "plans").glob("*.html"))
     log = [json.loads(line) for line in (day / "nightly.log").read_text().splitlines()]
     assert log[0]["event"] == "allocation_start"
+
+
+def test_the_allocation_example_response_is_feasible_for_its_request():
+    """examples/assign_response.json, checked independently against assign_request.json."""
+    from tests.alloc_checker import AllocationChecker
+
+    request = json.loads((ROOT / "examples" / "assign_request.json").read_text())
+    response = json.loads((ROOT / "examples" / "assign_response.json").read_text())
+    assert AllocationChecker(request).check(response) == []
+
+
+def test_the_job_examples_match_the_documented_schema():
+    """Every job shown in examples/api is a valid JobOut, in the state its name says."""
+    from api.schemas.jobs import JobOut
+
+    assert JobOut.model_validate_json((API / "get_job.response.json").read_text()).result
+    assert JobOut.model_validate_json(
+        (API / "delete_job.response.json").read_text()).status == "cancelled"
