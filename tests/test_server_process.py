@@ -107,7 +107,7 @@ def test_after_a_sigkill_mid_solve_every_job_ends_succeeded_or_failed_with_a_rea
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with _server(env, port, tmp_path) as process:
-        ids = [httpx.post(f"{base}/v1/plans", json=_day(4), headers=headers, timeout=30
+        ids = [httpx.post(f"{base}/v1/plans", json=_day(6), headers=headers, timeout=30
                           ).json()["id"] for _ in range(4)]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -117,7 +117,7 @@ def test_after_a_sigkill_mid_solve_every_job_ends_succeeded_or_failed_with_a_rea
                 break
             time.sleep(0.1)
         assert statuses.count("running") == 2, statuses
-        time.sleep(1)
+        time.sleep(0.5)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     with _server(env, port, tmp_path):
@@ -129,6 +129,8 @@ def test_after_a_sigkill_mid_solve_every_job_ends_succeeded_or_failed_with_a_rea
             time.sleep(0.5)
     assert [j["status"] for j in jobs] == ["succeeded"] * 4, [(j["status"], j["error"])
                                                                 for j in jobs]
-    assert sorted(j["attempt"] for j in jobs) == [1, 1, 2, 2]
+    # The two solves cut by the kill ran again (a third may have started just before it).
+    assert sum(j["attempt"] == 2 for j in jobs) >= 2
+    assert all(j["attempt"] <= 2 for j in jobs)
     for job in jobs:
-        assert not Checker(_day(4)).check(job["result"])
+        assert not Checker(_day(6)).check(job["result"])

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from allocation import model
+from allocation import lns, model
 from allocation.bound import lagrangian_bound
 from allocation.candidates import Candidates, Eligibility, build_candidates
 from allocation.problem import AllocationProblem
@@ -56,8 +56,8 @@ def solve(problem: AllocationProblem, *, started: float | None = None,
         remaining = options.time_limit - (time.monotonic() - started)
         report = None if on_progress is None else (
             lambda objective, bound: on_progress(objective / SCALE, bound / SCALE))
-        result = model.solve_exact(core, time_limit=remaining * 0.85, seed=options.seed,
-                                   workers=options.workers, hint=chosen, on_solution=report)
+        result = lns.solve(core, time_limit=remaining * 0.85, seed=options.seed,
+                           workers=options.workers, hint=chosen, on_solution=report)
         if result.status in ("optimal", "feasible"):
             chosen, status, bound = result.chosen, result.status, result.bound
     state = _State(problem, eligibility, candidates, core, chosen)

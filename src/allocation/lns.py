@@ -1,0 +1,211 @@
+"""Large-neighbourhood search over an :class:`~allocation.model.Assignment`: free a few agents
+(every item they hold, and the items nobody holds that they could take), solve that small
+problem exactly with CP-SAT starting from the current assignment, keep it when it is better,
+repeat until the deadline. The neighbourhood grows while its problems solve fast.
+
+Agents interact only through their items, the cap on moves and the balance band; the move cap
+is split (moves outside the neighbourhood are fixed) and the band is kept around one fixed
+centre, so each small problem is exactly the whole problem restricted to the freed agents."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from allocation import model
+from allocation.model import Assignment, Result
+
+# Share of the time limit for the first CP-SAT run on the whole problem.
+FIRST_SHARE = 0.3
+# Share of neighbourhoods that free items across all agents rather than whole agents.
+ITEM_SHARE = 0.5
+# Items freed per agent of the neighbourhood size, in item neighbourhoods.
+ITEMS_PER_AGENT = 10
+# Longest time given to one neighbourhood.
+STEP_SECONDS = 0.3
+
+
+def solve(problem: Assignment, *, time_limit: float, seed: int = 0, workers: int = 1,
+          hint: np.ndarray | None = None,
+          on_solution: Callable[[float, float], None] | None = None) -> Result:
+    """CP-SAT on the whole problem, then large-neighbourhood search for the rest of the time
+    unless CP-SAT proved optimality. The bound is CP-SAT's."""
+    started = time.monotonic()
+    first = model.solve_exact(problem, time_limit=time_limit * FIRST_SHARE, seed=seed,
+                              workers=workers, hint=hint, on_solution=on_solution)
+    if first.status != "feasible" or problem.num_agents < 2:
+        return first
+    chosen = improve(problem, first.chosen, deadline=started + time_limit, seed=seed,
+                     bound=first.bound, on_solution=on_solution)
+    value = fixed_objective(problem, chosen, _centre(problem, chosen))
+    status = "optimal" if first.bound is not None and value >= first.bound - 1e-9 else "feasible"
+    return Result(chosen, value, first.bound, status, time.monotonic() - started)
+
+
+def improve(problem: Assignment, chosen: np.ndarray, *, deadline: float, seed: int = 0,
+            bound: float | None = None,
+            on_solution: Callable[[float, float], None] | None = None) -> np.ndarray:
+    """Improve a feasible ``chosen`` (pair per item, -1: not assigned) until ``deadline``."""
+    rng = np.random.default_rng(seed)
+    chosen = chosen.copy()
+    m = problem.num_agents
+    centre = _centre(problem, chosen)
+    value = fixed_objective(problem, chosen, centre)
+    size = min(m, 3)
+    while time.monotonic() < deadline - 0.02:
+        if bound is not None and value >= bound - 1e-9:
+            break
+        if rng.random() < ITEM_SHARE:
+            sub, items, pairs = _free_items(problem, chosen, _items(problem, chosen, size, rng),
+                                            centre)
+        else:
+            agents = _neighbourhood(problem, chosen, size, rng)
+            sub, items, pairs = _restrict(problem, chosen, agents, centre)
+        if sub.num_items == 0:
+            continue
+        local = np.full(len(problem.item), -1, dtype=np.int64)
+        local[pairs] = np.arange(len(pairs))
+        hint = np.where(chosen[items] >= 0, local[chosen[items]], -1)
+        before = fixed_objective(sub, hint, centre)
+        limit = min(STEP_SECONDS, deadline - time.monotonic())
+        if limit <= 0.01:
+            break
+        result = model.solve_exact(sub, time_limit=limit, seed=int(rng.integers(1 << 30)),
+                                   hint=hint)
+        if result.status in ("optimal", "feasible") and result.objective > before + 1e-9:
+            chosen[items] = np.where(result.chosen >= 0, pairs[np.maximum(result.chosen, 0)], -1)
+            value += result.objective - before
+            if on_solution is not None:
+                on_solution(value, bound if bound is not None else value)
+        if result.status == "optimal" and result.seconds < 0.25 * limit:
+            size = min(m, size + 1)
+        elif result.status != "optimal":
+            size = max(2, size - 1)
+    return chosen
+
+
+def fixed_objective(problem: Assignment, chosen: np.ndarray, centre: float | None) -> float:
+    """The objective CP-SAT optimises: scores, minus penalties of items left out, minus the
+    balance band around the fixed ``centre`` (mean load per agent)."""
+    taken = chosen[chosen >= 0]
+    value = int(problem.score[taken].sum())
+    value -= int(problem.left_out_penalty[chosen < 0].sum())
+    t, cost = problem.balance_tolerance_pct, problem.balance_penalty
+    if t is not None and cost and centre is not None:
+        loads = problem.base_weight + np.bincount(problem.agent[taken],
+                                                  weights=problem.weight[taken],
+                                                  minlength=problem.num_agents)
+        k = problem.num_agents
+        value -= int(cost * model.band_excess(loads, centre * k, k, t).sum())
+    return float(value)
+
+
+def _centre(problem: Assignment, chosen: np.ndarray) -> float | None:
+    if problem.balance_tolerance_pct is None or not problem.balance_penalty:
+        return None
+    if problem.balance_centre is not None:
+        return problem.balance_centre
+    taken = chosen[chosen >= 0]
+    return float(problem.base_weight.sum() + problem.weight[taken].sum()) / problem.num_agents
+
+
+def _neighbourhood(problem: Assignment, chosen: np.ndarray, size: int,
+                   rng: np.random.Generator) -> np.ndarray:
+    """A random agent and the agents that could take most of its items."""
+    m = problem.num_agents
+    if size >= m:
+        return np.arange(m)
+    first = int(rng.integers(m))
+    held = chosen[chosen >= 0]
+    mine = problem.item[held[problem.agent[held] == first]]
+    if len(mine) == 0 or rng.random() < 0.3:
+        return rng.choice(m, size, replace=False)
+    related = problem.agent[np.isin(problem.item, mine)]
+    counts = np.bincount(related, minlength=m).astype(float)
+    counts[first] = 0
+    counts += rng.random(m) * (counts.max() + 1)  # break ties, and vary the choice
+    others = np.argsort(-counts)[:size - 1]
+    return np.concatenate([[first], others])
+
+
+def _restrict(problem: Assignment, chosen: np.ndarray, agents: np.ndarray,
+              centre: float | None) -> tuple[Assignment, np.ndarray, np.ndarray]:
+    """The problem of ``agents`` with their items and the unheld items they could take:
+    ``(sub-problem, global item of each sub item, global pair of each sub pair)``."""
+    n, m = problem.num_items, problem.num_agents
+    free = np.zeros(m, dtype=bool)
+    free[agents] = True
+    holder = np.full(n, -1, dtype=np.int64)
+    held = chosen >= 0
+    holder[held] = problem.agent[chosen[held]]
+    in_play = np.where(held, free[np.maximum(holder, 0)] & held, True)
+    pair_mask = free[problem.agent] & in_play[problem.item]
+    reachable = np.zeros(n, dtype=bool)
+    reachable[problem.item[pair_mask]] = True
+    items = np.flatnonzero(in_play & reachable)
+    # An item held outside stays; an unheld item nobody here can take stays unheld.
+    pair_mask &= reachable[problem.item]
+    pairs = np.flatnonzero(pair_mask)
+    item_index = np.full(n, -1, dtype=np.int64)
+    item_index[items] = np.arange(len(items))
+    agent_index = np.full(m, -1, dtype=np.int64)
+    agent_index[agents] = np.arange(len(agents))
+    max_moves = problem.max_moves
+    if max_moves is not None:
+        outside = chosen[held & ~np.isin(np.arange(n), items)]
+        max_moves -= int(problem.moves[outside].sum())
+    sub = dataclasses.replace(
+        problem, num_items=len(items), num_agents=len(agents),
+        item=item_index[problem.item[pairs]], agent=agent_index[problem.agent[pairs]],
+        score=problem.score[pairs], weight=problem.weight[pairs], moves=problem.moves[pairs],
+        required=problem.required[items], left_out_penalty=problem.left_out_penalty[items],
+        cap_count=problem.cap_count[agents], cap_weight=problem.cap_weight[agents],
+        base_weight=problem.base_weight[agents], max_moves=max_moves,
+        balance_centre=centre)
+    return sub, items, pairs
+
+
+def _items(problem: Assignment, chosen: np.ndarray, size: int,
+           rng: np.random.Generator) -> np.ndarray:
+    """Items to free: those paying most above their best pair, and some at random."""
+    n = problem.num_items
+    count = min(n, ITEMS_PER_AGENT * size)
+    best = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(best, problem.item, problem.score)
+    current = np.where(chosen >= 0, problem.score[np.maximum(chosen, 0)], 0)
+    regret = (best - current).astype(float) * rng.random(n)
+    worst = np.argsort(-regret)[:count // 2]
+    rest = rng.choice(n, count - len(worst), replace=False)
+    return np.unique(np.concatenate([worst, rest]))
+
+
+def _free_items(problem: Assignment, chosen: np.ndarray, items: np.ndarray,
+                centre: float | None) -> tuple[Assignment, np.ndarray, np.ndarray]:
+    """The problem of ``items`` over every agent, the other items fixed where they are (their
+    load leaves less room)."""
+    n, m = problem.num_items, problem.num_agents
+    freed = np.zeros(n, dtype=bool)
+    freed[items] = True
+    fixed = chosen[(chosen >= 0) & ~freed]
+    fixed_load = np.bincount(problem.agent[fixed], weights=problem.weight[fixed],
+                             minlength=m).astype(np.int64)
+    fixed_count = np.bincount(problem.agent[fixed], minlength=m).astype(np.int64)
+    pairs = np.flatnonzero(freed[problem.item])
+    item_index = np.full(n, -1, dtype=np.int64)
+    item_index[items] = np.arange(len(items))
+    max_moves = problem.max_moves
+    if max_moves is not None:
+        max_moves -= int(problem.moves[fixed].sum())
+    sub = dataclasses.replace(
+        problem, num_items=len(items), item=item_index[problem.item[pairs]],
+        agent=problem.agent[pairs], score=problem.score[pairs], weight=problem.weight[pairs],
+        moves=problem.moves[pairs], required=problem.required[items],
+        left_out_penalty=problem.left_out_penalty[items],
+        cap_count=np.where(problem.cap_count >= 0, problem.cap_count - fixed_count, -1),
+        cap_weight=np.where(problem.cap_weight >= 0, problem.cap_weight - fixed_load, -1),
+        base_weight=problem.base_weight + fixed_load, max_moves=max_moves,
+        balance_centre=centre)
+    return sub, items, pairs
