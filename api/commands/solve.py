@@ -83,8 +83,12 @@ def plan(
     if time_limit is not None and isinstance(body, dict):
         body.setdefault("options", {})["time_limit_seconds"] = time_limit
     try:
-        parsed = PlanRequest.model_validate(body)
-        problem, context = to_problem(parsed)
+        with err.status("checking the request and building the travel matrix",
+                        spinner="dots") as status:
+            if quiet:
+                status.stop()
+            parsed = PlanRequest.model_validate(body)
+            problem, context = to_problem(parsed)
     except ValidationError as exc:
         bad_input(source, describe_validation_error(exc))
     except InvalidProblem as exc:

@@ -18,8 +18,10 @@ import numpy as np
 from allocation import model
 from allocation.model import Assignment, Result
 
-# Share of the time limit for the first CP-SAT run on the whole problem.
+# Share of the time limit for the first CP-SAT run on the whole problem; it may go on up to the
+# second share until it finds a solution.
 FIRST_SHARE = 0.3
+FIRST_SHARE_NO_SOLUTION = 0.7
 # Share of neighbourhoods that free items across all agents rather than whole agents.
 ITEM_SHARE = 0.5
 # Items freed per agent of the neighbourhood size, in item neighbourhoods.
@@ -34,11 +36,20 @@ def solve(problem: Assignment, *, time_limit: float, seed: int = 0, workers: int
     """CP-SAT on the whole problem, then large-neighbourhood search for the rest of the time
     unless CP-SAT proved optimality. The bound is CP-SAT's."""
     started = time.monotonic()
-    first = model.solve_exact(problem, time_limit=time_limit * FIRST_SHARE, seed=seed,
-                              workers=workers, hint=hint, on_solution=on_solution)
+    deadline = started + time_limit
+    # CP-SAT on the whole problem for a share of the time, longer while it has no solution.
+    first = model.solve_exact(problem, time_limit=time_limit * FIRST_SHARE_NO_SOLUTION,
+                              seed=seed, workers=workers, hint=hint, on_solution=on_solution,
+                              stop_after=time_limit * FIRST_SHARE)
+    if first.status == "unknown" and deadline - time.monotonic() > 1.0:
+        # Tight capacities: look for any feasible assignment first, then improve it.
+        found = model.solve_feasible(problem, time_limit=0.6 * (deadline - time.monotonic()),
+                                     seed=seed)
+        if found.status == "feasible":
+            first = dataclasses.replace(found, bound=first.bound)
     if first.status != "feasible" or problem.num_agents < 2:
         return first
-    chosen = improve(problem, first.chosen, deadline=started + time_limit, seed=seed,
+    chosen = improve(problem, first.chosen, deadline=deadline, seed=seed,
                      bound=first.bound, on_solution=on_solution)
     value = fixed_objective(problem, chosen, _centre(problem, chosen))
     status = "optimal" if first.bound is not None and value >= first.bound - 1e-9 else "feasible"
