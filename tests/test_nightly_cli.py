@@ -142,13 +142,7 @@ def test_a_bad_row_is_reported_with_its_file_row_and_column(tmp_path):
 
 def test_strict_turns_warnings_into_failure(tmp_path):
     """A skill that no collector holds is a warning; with --strict it stops the run."""
-    cases, collectors = _city(tmp_path / "in", cases=20, per_district=1)
-    rows = list(csv.DictReader(cases.open(encoding="utf-8")))
-    rows[0]["required_skills"] = "cantonese"
-    with cases.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    cases, collectors = _city_with_an_unheld_skill(tmp_path)
     args = ("assign", "--cases", str(cases), "--collectors", str(collectors), "-o",
             str(tmp_path / "a.json"), "--time-limit", "2")
     lenient = _run(*args)
@@ -226,6 +220,15 @@ def test_an_output_that_cannot_be_written_exits_1_with_the_reason(tmp_path):
 
 def test_nightly_strict_stops_on_warnings_before_writing_anything(tmp_path):
     """A skill nobody holds: nightly --strict exits 2 and writes nothing."""
+    cases, collectors = _city_with_an_unheld_skill(tmp_path)
+    out = tmp_path / "out"
+    done = _run("nightly", str(cases), str(collectors), "--date", "2026-12-01", "--out", str(out),
+                "--strict")
+    assert done.returncode == 2 and "cantonese" in done.stderr and not out.exists()
+
+
+def _city_with_an_unheld_skill(tmp_path: Path) -> tuple[Path, Path]:
+    """A small city whose first case needs Cantonese, which no collector speaks."""
     cases, collectors = _city(tmp_path / "in", cases=20, per_district=1)
     rows = list(csv.DictReader(cases.open(encoding="utf-8")))
     rows[0]["required_skills"] = "cantonese"
@@ -233,7 +236,4 @@ def test_nightly_strict_stops_on_warnings_before_writing_anything(tmp_path):
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    out = tmp_path / "out"
-    done = _run("nightly", str(cases), str(collectors), "--date", "2026-12-01", "--out", str(out),
-                "--strict")
-    assert done.returncode == 2 and "cantonese" in done.stderr and not out.exists()
+    return cases, collectors
