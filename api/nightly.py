@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -101,8 +102,9 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
     body.setdefault("options", {}).setdefault("time_limit_seconds", options.allocation_seconds)
     request = AllocationRequest.model_validate(body)
     problem = to_allocation_problem(request)
-    if strict and warnings_for(problem):
-        raise StrictWarnings(warnings_for(problem))
+    warnings = warnings_for(problem)
+    if strict and warnings:
+        raise StrictWarnings(warnings)
     out.mkdir(parents=True, exist_ok=True)
     fingerprint = _fingerprint(cases_path, collectors_path, options)
     state = _load_state(out, fingerprint)
@@ -116,14 +118,11 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
         events("allocation_start", {"cases": len(cases), "collectors": len(collectors),
                                     "seconds": options.allocation_seconds})
         started = time.monotonic()
-        result = AllocationResponse.from_result(allocate(problem, started=started),
-                                                warnings_for(problem))
+        result = AllocationResponse.from_result(allocate(problem, started=started), warnings)
         allocation = result.model_dump(mode="json")
         _atomic(allocation_file, result.model_dump_json(indent=2))
-        write_allocation_csv(allocation, _partial(out / "allocation.csv"))
-        os.replace(_partial(out / "allocation.csv"), out / "allocation.csv")
-        write_allocation_workbook(allocation, _partial(out / "allocation.xlsx"))
-        os.replace(_partial(out / "allocation.xlsx"), out / "allocation.xlsx")
+        _atomically(out / "allocation.csv", partial(write_allocation_csv, allocation))
+        _atomically(out / "allocation.xlsx", partial(write_allocation_workbook, allocation))
         state["done"].append("allocation")
         _save_state(out, state)
         events("allocation", {"skipped": False, "status": result.status,
@@ -151,10 +150,8 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
         stem = out / "plans" / _safe(name)
         stem.parent.mkdir(exist_ok=True)
         _atomic(stem.with_suffix(".request.json"), json.dumps(body, ensure_ascii=False))
-        write_route_sheets(plan_request, data, _partial(stem.with_suffix(".xlsx")))
-        os.replace(_partial(stem.with_suffix(".xlsx")), stem.with_suffix(".xlsx"))
-        write_stops_csv(plan_request, data, _partial(stem.with_suffix(".csv")))
-        os.replace(_partial(stem.with_suffix(".csv")), stem.with_suffix(".csv"))
+        _atomically(stem.with_suffix(".xlsx"), partial(write_route_sheets, plan_request, data))
+        _atomically(stem.with_suffix(".csv"), partial(write_stops_csv, plan_request, data))
         _atomic(stem.with_suffix(".html"), map_page.render(plan_request, data,
                                                            tile_url=options.tile_url,
                                                            title=f"Visit plan {name} "
@@ -265,11 +262,17 @@ def _partial(path: Path) -> Path:
     return path.with_name(path.name + ".partial")
 
 
-def _atomic(path: Path, text: str) -> None:
-    """Write a file so that it is either whole or absent, even if the process dies."""
+def _atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Let ``write`` make the file beside ``path``, then move it in place: the file is either
+    whole or absent, even if the process dies."""
     partial = _partial(path)
-    partial.write_text(text, encoding="utf-8")
+    write(partial)
     os.replace(partial, path)
+
+
+def _atomic(path: Path, text: str) -> None:
+    """Write a text file atomically."""
+    _atomically(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def _safe(name: str) -> str:

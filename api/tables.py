@@ -121,18 +121,11 @@ def _excel_rows(path: Path):
     for number, values in enumerate(rows, start=2):
         if all(v is None or str(v).strip() == "" for v in values):
             continue
-        raw = {}
-        for k, value in enumerate(values):
-            key = header[k] if k < len(header) else None
-            raw.setdefault(key, [] if key is None else None)
-            text = _cell(value)
-            if key is None:
-                if text:
-                    raw[None].append(text)
-            else:
-                raw[key] = text
-        if not raw.get(None):
-            raw.pop(None, None)
+        texts = [_cell(v) for v in values]
+        raw: dict = dict(zip(header, texts[:len(header)], strict=False))
+        extra = [t for t in texts[len(header):] if t]
+        if extra:  # cells beyond the header, as csv.DictReader reports them
+            raw[None] = extra
         yield number, raw
     book.close()
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from api.db.tables import AuditEntry, Job
 from api.jobs.kinds import Accepted
@@ -49,10 +49,8 @@ def submit(engine: Engine, *, tenant: str, key_id: str | None, accepted: Accepte
     Returns the job and whether it is new."""
     request_hash = digest(accepted.kind + "\n" + accepted.body)
     with Session(engine, expire_on_commit=False) as session:
-        if idempotency_key is not None:
-            earlier = _by_idempotency_key(session, tenant, idempotency_key, request_hash)
-            if earlier is not None:
-                return earlier, False
+        # A key used before is found by the unique constraint (callers usually look first,
+        # with find_idempotent, before the queue check).
         job = Job(id=uuid.uuid4().hex, tenant=tenant, kind=accepted.kind, status=QUEUED,
                   created_at=now(), attempt=0, idempotency_key=idempotency_key,
                   request_hash=request_hash, request=accepted.body,
@@ -62,7 +60,7 @@ def submit(engine: Engine, *, tenant: str, key_id: str | None, accepted: Accepte
         try:
             session.commit()
         except IntegrityError:
-            # The same key was submitted concurrently and the other request won.
+            # The key was used before, or concurrently by a request that won.
             session.rollback()
             earlier = _by_idempotency_key(session, tenant, idempotency_key, request_hash)
             if earlier is None:
@@ -115,10 +113,12 @@ def page(engine: Engine, tenant: str, *, kind: str | None, status: str | None,
         query = query.where(Job.created_at < created_before)
     if before_seq is not None:
         query = query.where(Job.seq < before_seq)
-    query = query.order_by(Job.seq.desc()).limit(limit)
+    # Listings never carry requests or results (personal data, and large): not even read.
+    query = query.options(defer(Job.request), defer(Job.result)).order_by(
+        Job.seq.desc()).limit(limit)
     with Session(engine) as session:
         jobs = list(session.scalars(query))
-        for job in jobs:  # listings never carry personal data
+        for job in jobs:
             session.expunge(job)
             job.request, job.result = "", None
         return jobs

@@ -77,9 +77,9 @@ def improve(problem: Assignment, chosen: np.ndarray, *, deadline: float, seed: i
             sub, items, pairs = _restrict(problem, chosen, agents, centre)
         if sub.num_items == 0:
             continue
-        local = np.full(len(problem.item), -1, dtype=np.int64)
-        local[pairs] = np.arange(len(pairs))
-        hint = np.where(chosen[items] >= 0, local[chosen[items]], -1)
+        # ``pairs`` is sorted and holds every current pair of ``items``.
+        current = chosen[items]
+        hint = np.where(current >= 0, np.searchsorted(pairs, current), -1)
         before = fixed_objective(sub, hint, centre)
         limit = min(STEP_SECONDS, deadline - time.monotonic())
         if limit <= 0.01:
@@ -166,7 +166,9 @@ def _restrict(problem: Assignment, chosen: np.ndarray, agents: np.ndarray,
     agent_index[agents] = np.arange(len(agents))
     max_moves = problem.max_moves
     if max_moves is not None:
-        outside = chosen[held & ~np.isin(np.arange(n), items)]
+        in_sub = np.zeros(n, dtype=bool)
+        in_sub[items] = True
+        outside = chosen[held & ~in_sub]
         max_moves -= int(problem.moves[outside].sum())
     sub = dataclasses.replace(
         problem, num_items=len(items), num_agents=len(agents),
