@@ -18,6 +18,13 @@ from allocation.model import Assignment
 def lagrangian_bound(problem: Assignment, lower: float, *, seconds: float = 2.0,
                      iterations: int = 200) -> float:
     """Best upper bound found by subgradient steps (Polyak step towards ``lower``)."""
+    return lagrangian_prices(problem, lower, seconds=seconds, iterations=iterations)[0]
+
+
+def lagrangian_prices(problem: Assignment, lower: float, *, seconds: float = 2.0,
+                      iterations: int = 200) -> tuple[float, np.ndarray, np.ndarray]:
+    """``(bound, price of a unit of weight per agent, price of a case per agent)`` at the best
+    bound found; the prices tell how scarce each agent's room is."""
     deadline = time.monotonic() + seconds
     order = np.argsort(problem.item, kind="stable")
     item, agent = problem.item[order], problem.agent[order]
@@ -29,13 +36,15 @@ def lagrangian_bound(problem: Assignment, lower: float, *, seconds: float = 2.0,
     floor = np.where(problem.required, -np.inf, -problem.left_out_penalty.astype(float))
     empty = float(floor[~has_pairs & ~problem.required].sum())
     if (~has_pairs & problem.required).any():
-        return float("-inf")  # a required item cannot be placed at all
+        zeros = np.zeros(problem.num_agents)
+        return float("-inf"), zeros, zeros  # a required item cannot be placed at all
     cap_w = problem.cap_weight.astype(float)
     cap_c = problem.cap_count.astype(float)
     lam = np.zeros(problem.num_agents)  # price of a unit of weight
     mu = np.zeros(problem.num_agents)  # price of a case
     free_w, free_c = cap_w < 0, cap_c < 0
     best = float("inf")
+    best_lam, best_mu = lam, mu
     theta = 1.0
     stall = 0
     for _ in range(iterations):
@@ -45,7 +54,7 @@ def lagrangian_bound(problem: Assignment, lower: float, *, seconds: float = 2.0,
         bound = float(value.sum()) + empty + float((lam * np.where(free_w, 0, cap_w)).sum()
                                                     + (mu * np.where(free_c, 0, cap_c)).sum())
         if bound < best - 1e-9:
-            best, stall = bound, 0
+            best, best_lam, best_mu, stall = bound, lam, mu, 0
         else:
             stall += 1
             if stall >= 5:
@@ -69,4 +78,4 @@ def lagrangian_bound(problem: Assignment, lower: float, *, seconds: float = 2.0,
         step = theta * max(bound - lower, 1e-6 * abs(bound) + 1) / norm
         lam = np.maximum(0.0, lam - step * g_w)
         mu = np.maximum(0.0, mu - step * g_c)
-    return best
+    return best, best_lam, best_mu
