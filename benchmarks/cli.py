@@ -225,35 +225,115 @@ def collection(
         "--instances", help="sizes: 60, 300, 1500, 5000 (customers)")] = None,
     seconds: SecondsOpt = 10.0,
     seed: Annotated[int, typer.Option(help="generator seed")] = 0,
+    compare: Annotated[str | None, typer.Option(
+        help="also solve with this peer on the same budget: pyvrp (plain days: no breaks, "
+             "skills, crews or preferred collectors, which PyVRP cannot state)")] = None,
     out: OutOpt = None,
 ) -> None:
     """Generated collection days (value minus travel cost), with time and peak memory.
 
-    Peak memory is the process's high-water mark, so run one size per process to read it alone."""
+    Every plan is re-checked by the independent checker of the test suite (its own travel
+    times and scheduler), and its objective recomputed from the request. Peak memory is the
+    process's high-water mark, so run one size per process to read it alone."""
     from api.schemas.plan import PlanRequest, to_problem
 
-    table = Table("instance", "customers", "collectors", "visits", "value", "travel h",
-                  "objective", "mandatory missed", "s", "peak MB")
+    Checker = _independent_checker()
+
+    if compare not in (None, "pyvrp"):
+        raise typer.BadParameter("the only peer is pyvrp", param_hint="--compare")
+    columns = ["instance", "visits", "value", "travel h", "objective", "mandatory missed",
+               "infeasible routes", "s", "peak MB"]
+    if compare:
+        columns += ["peer visits", "peer objective", "peer missed", "peer infeasible",
+                    "ratio"]
+    table = Table(*columns)
     for size in instances or list(SIZES):
         n, k = SIZES[size]
-        name = f"collection-{n}x{k}-s{seed}"
+        name = f"collection-{n}x{k}-s{seed}" + ("-plain" if compare else "")
+        body = collection_day(n, k, seed=seed, time_limit=seconds, plain=bool(compare))
         started = time.monotonic()
-        request = PlanRequest.model_validate(collection_day(n, k, seed=seed, time_limit=seconds))
+        request = PlanRequest.model_validate(body)
         problem, _ = to_problem(request)
         plan = solve(problem, started=started)
         elapsed = time.monotonic() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        missed = sum(1 for u in plan.unassigned if u.mandatory)
-        s = plan.summary
-        _emit(out, {"instance": name, "m": k, "routes": _routes(plan, problem),
-                    "objective": s.objective / 100, "value": s.value / 100,
-                    "travel_seconds": s.travel_time, "visits": s.visits,
-                    "mandatory_missed": missed, "seconds": round(elapsed, 3),
-                    "peak_rss_mb": round(peak)})
-        table.add_row(name, str(n), str(k), str(s.visits), f"{s.value / 100:,.0f}",
-                      f"{s.travel_time / 3600:.1f}", f"{s.objective / 100:,.0f}", str(missed),
-                      f"{elapsed:.1f}", f"{peak:.0f}")
+        checker = Checker(body)
+        by_collector = {r.collector: [s.customer for s in r.steps if s.customer is not None]
+                        for r in plan.routes}
+        ours = _checked(checker, problem, [by_collector.get(c.id, []) for c in problem.collectors])
+        record = {"instance": name, "m": k, "routes": _routes(plan, problem),
+                  "objective": ours["objective"], "value": ours["value"],
+                  "travel_seconds": ours["travel_seconds"], "visits": ours["visits"],
+                  "mandatory_missed": ours["mandatory_missed"],
+                  "infeasible_routes": ours["infeasible"], "seconds": round(elapsed, 3),
+                  "peak_rss_mb": round(peak)}
+        row = [name, str(ours["visits"]), f"{ours['value']:,.0f}",
+               f"{ours['travel_seconds'] / 3600:.1f}", f"{ours['objective']:,.0f}",
+               str(ours["mandatory_missed"]), str(ours["infeasible"]), f"{elapsed:.1f}",
+               f"{peak:.0f}"]
+        if compare:
+            from benchmarks.peers import pyvrp_routes
+
+            peer_started = time.monotonic()
+            routes = pyvrp_routes(problem, seconds=seconds, seed=seed)
+            peer_elapsed = time.monotonic() - peer_started
+            ids = [[problem.customers[i].id for i in r] for r in routes]
+            peer = _checked(checker, problem, ids)
+            ratio = ours["objective"] / peer["objective"] if peer["objective"] else None
+            record["peer"] = {"solver": "pyvrp", "routes": ids, "seconds": round(peer_elapsed, 3),
+                              **{key: peer[key] for key in ("objective", "value",
+                                                            "travel_seconds", "visits",
+                                                            "mandatory_missed")},
+                              "infeasible_routes": peer["infeasible"]}
+            record["ratio"] = ratio
+            row += [str(peer["visits"]), f"{peer['objective']:,.0f}",
+                    str(peer["mandatory_missed"]), str(peer["infeasible"]),
+                    "-" if ratio is None else f"{ratio:.4f}"]
+        _emit(out, record)
+        table.add_row(*row)
     console.print(table)
+
+
+def _independent_checker():
+    """The test suite's checker (it shares no timing code with the engine); needs the source
+    checkout the benchmarks run from."""
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "tests" / "checker.py").exists():
+        raise typer.BadParameter("the independent checker (tests/checker.py) is not here: run "
+                                 "the benchmarks from a source checkout")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from tests.checker import Checker
+
+    return Checker
+
+
+def _checked(checker, problem, routes: list[list[str]]) -> dict:
+    """A plan (customer ids per collector, in the problem's order) as the independent checker
+    sees it: routes it finds infeasible count for nothing."""
+    value = travel = visits = infeasible = 0
+    served = set()
+    rate = checker.policy.get("travel_cost_per_hour", 0)
+    for collector, ids in zip(problem.collectors, routes):
+        if not ids:
+            continue
+        spec = checker.collectors[collector.id]
+        if not checker.feasible(spec, ids):
+            infeasible += 1
+            continue
+        stops = [spec["start"], *(checker.customers[i]["location"] for i in ids),
+                 spec.get("end") or spec["start"]]
+        travel += sum(checker.leg(a, b) for a, b in zip(stops, stops[1:]))
+        value += sum(checker.value(checker.customers[i]) for i in ids)
+        visits += len(ids)
+        served.update(ids)
+    missed = sum(1 for c in checker.req["customers"]
+                 if c.get("mandatory") and c["id"] not in served)
+    return {"objective": round(value - travel * rate / 3600, 2), "value": round(value, 2),
+            "travel_seconds": round(travel), "visits": visits, "mandatory_missed": missed,
+            "infeasible": infeasible}
 
 
 @bench_app.command()

@@ -25,8 +25,13 @@ _KM_LAT = 1 / 111.2
 
 def collection_day(num_customers: int, num_collectors: int, *, seed: int = 0,
                    city: str = "shanghai", day: date = date(2026, 12, 1),
-                   mandatory_share: float = 0.1, time_limit: float = 10.0) -> dict:
-    """A day-plan request for ``num_customers`` customers and ``num_collectors`` collectors."""
+                   mandatory_share: float = 0.1, time_limit: float = 10.0,
+                   plain: bool = False) -> dict:
+    """A day-plan request for ``num_customers`` customers and ``num_collectors`` collectors.
+
+    ``plain`` leaves out what other routing solvers cannot state (lunch breaks, skills, crews
+    of two, preferred collectors), for side-by-side comparisons; the random draws are the same,
+    so a plain day is the full day without those rules."""
     rng = np.random.default_rng(seed)
     lat0, lon0, dialect = CITIES[city]
     zone = ZoneInfo("Asia/Shanghai")
@@ -58,7 +63,7 @@ def collection_day(num_customers: int, num_collectors: int, *, seed: int = 0,
             skills.append(dialect)
         if rng.random() < 0.3:
             skills.append("senior")
-        collectors.append({
+        collector = {
             "id": f"C{k + 1:04d}", "start": point(base),
             "shift": {"start": at(start), "end": at(end)},
             "lunch_break": {"earliest_start": at(start + 2, 30), "latest_end": at(start + 5),
@@ -67,7 +72,11 @@ def collection_day(num_customers: int, num_collectors: int, *, seed: int = 0,
             "max_travel_seconds": 4 * 3600,
             "skills": skills,
             "crew_size": 2 if rng.random() < 0.1 else 1,
-        })
+        }
+        if plain:
+            for key in ("lunch_break", "skills", "crew_size"):
+                del collector[key]
+        collectors.append(collector)
 
     buckets = list(_BUCKET_P)
     customers = []
@@ -106,6 +115,9 @@ def collection_day(num_customers: int, num_collectors: int, *, seed: int = 0,
             customer["last_visit"] = last
         if rng.random() < 0.3:
             customer["preferred_collector"] = collectors[int(rng.integers(num_collectors))]["id"]
+        if plain:
+            for key in ("required_skills", "needs_two_person", "preferred_collector"):
+                customer.pop(key, None)
         customers.append(customer)
 
     return {
