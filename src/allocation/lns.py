@@ -38,19 +38,11 @@ def solve(problem: Assignment, *, time_limit: float, seed: int = 0, workers: int
     unless CP-SAT proved optimality. The bound is CP-SAT's."""
     started = time.monotonic()
     deadline = started + time_limit
-    # A greedy start (a few seconds at most), in case CP-SAT finds nothing.
-    start = greedy(problem, seconds=0.05 * time_limit) if hint is None else hint
-    # CP-SAT on the whole problem for a share of the time; longer while it has no solution
-    # and there is no greedy start either.
-    first = model.solve_exact(
-        problem, time_limit=time_limit * (FIRST_SHARE if start is not None
-                                          else FIRST_SHARE_NO_SOLUTION),
-        seed=seed, workers=workers, hint=hint, on_solution=on_solution,
-        stop_after=time_limit * FIRST_SHARE)
-    if first.status == "unknown" and start is not None:
-        first = Result(start, model.objective(problem, start), first.bound, "feasible",
-                       time.monotonic() - started)
-    elif first.status == "unknown" and deadline - time.monotonic() > 1.0:
+    # CP-SAT on the whole problem for a share of the time, longer while it has no solution.
+    first = model.solve_exact(problem, time_limit=time_limit * FIRST_SHARE_NO_SOLUTION,
+                              seed=seed, workers=workers, hint=hint, on_solution=on_solution,
+                              stop_after=time_limit * FIRST_SHARE)
+    if first.status == "unknown" and deadline - time.monotonic() > 1.0:
         # Tight capacities: look for any feasible assignment first, then improve it.
         found = model.solve_feasible(problem, time_limit=0.6 * (deadline - time.monotonic()),
                                      seed=seed)
@@ -88,8 +80,8 @@ def improve(problem: Assignment, chosen: np.ndarray, *, deadline: float, seed: i
         if bound is not None and value >= bound - 1e-9:
             break
         if rng.random() < ITEM_SHARE:
-            sub, items, pairs = _free_items(problem, chosen, _items(problem, chosen, size, rng, priced),
-                                            centre)
+            freed = _items(problem, chosen, size, rng, priced)
+            sub, items, pairs = _free_items(problem, chosen, freed, centre)
         else:
             agents = _neighbourhood(problem, chosen, size, rng)
             sub, items, pairs = _restrict(problem, chosen, agents, centre)
@@ -114,100 +106,6 @@ def improve(problem: Assignment, chosen: np.ndarray, *, deadline: float, seed: i
         elif result.status != "optimal":
             size = max(2, size - 1)
     return chosen
-
-
-# Largest items x agents for the dense greedy (each placement scans every cell).
-GREEDY_MAX_CELLS = 500_000
-
-
-def greedy(problem: Assignment, *, seconds: float = 3.0) -> np.ndarray | None:
-    """A feasible assignment, or None if it leaves a required item out; for a start only.
-
-    First by regret (Martello-Toth): items are placed one at a time, the item whose best agent
-    with room is most ahead of its second best first (an item with a single such agent, before
-    all), on the agent where it takes the smallest share of the room left: this ignores the
-    score but fits tight instances. Then, for up to ``seconds``, shifts (the item that gains
-    most by moving to an agent with room moves) and swaps of two items' agents, while they gain.
-    Ignores the move cap and balance."""
-    n, m = problem.num_items, problem.num_agents
-    if n * m > GREEDY_MAX_CELLS or problem.max_moves is not None or n == 0:
-        return None
-    pair = np.full((n, m), -1, dtype=np.int64)
-    pair[problem.item, problem.agent] = np.arange(len(problem.item))
-    weight = np.where(pair >= 0, problem.weight[np.maximum(pair, 0)], 0).astype(float)
-    score = np.where(pair >= 0, problem.score[np.maximum(pair, 0)], 0).astype(float)
-    room_w = np.where(problem.cap_weight >= 0, problem.cap_weight.astype(float), np.inf)
-    room_c = np.where(problem.cap_count >= 0, problem.cap_count.astype(float), np.inf)
-    chosen = np.full(n, -1, dtype=np.int64)
-    open_items = np.ones(n, dtype=bool)
-    deadline = time.monotonic() + seconds
-    for _ in range(n):
-        if time.monotonic() > deadline:
-            return None
-        fits = (pair >= 0) & (weight <= room_w) & (room_c >= 1) & open_items[:, None]
-        # Desirability: a small share of the agent's room (a full agent takes nothing more).
-        share = np.where(fits, weight / np.maximum(room_w, 1e-9), np.inf)
-        share = np.where(np.isinf(room_w) & fits, 0.0, share)
-        options = fits.sum(axis=1)
-        candidates = open_items & (options > 0)
-        if not candidates.any():
-            break
-        ordered = np.sort(share, axis=1)[:, :2]
-        with np.errstate(invalid="ignore"):
-            regret = np.where(options >= 2, ordered[:, 1] - ordered[:, 0], np.inf)
-        regret = np.where(candidates, regret, -np.inf)
-        i = int(np.argmax(regret))
-        j = int(np.argmin(share[i]))
-        chosen[i] = pair[i, j]
-        open_items[i] = False
-        room_w[j] -= weight[i, j]
-        room_c[j] -= 1
-    if (problem.required & (chosen < 0)).any():
-        return None
-    held = chosen >= 0
-    agent_of = np.where(held, problem.agent[np.maximum(chosen, 0)], -1)
-    rows = np.flatnonzero(held)
-    improved = True
-    while improved and time.monotonic() < deadline:
-        improved = False
-        # Shifts, best first.
-        while time.monotonic() < deadline:
-            current = np.full(n, -np.inf)
-            current[rows] = score[rows, agent_of[rows]]
-            fits = (pair >= 0) & (weight <= room_w) & (room_c >= 1) & held[:, None]
-            gain = np.where(fits, score - current[:, None], -np.inf)
-            i, j = divmod(int(np.argmax(gain)), m)
-            if not gain[i, j] > 0:
-                break
-            _move(i, agent_of[i], j, weight, room_w, room_c)
-            agent_of[i], chosen[i] = j, pair[i, j]
-        # Swaps: each item with its best partner.
-        for i in rows:
-            if time.monotonic() >= deadline:
-                break
-            a, b = agent_of[i], agent_of[rows]
-            ok = ((pair[i, b] >= 0) & (pair[rows, a] >= 0) & (b != a)
-                  & (room_w[a] + weight[i, a] - weight[rows, a] >= 0)
-                  & (room_w[b] + weight[rows, b] - weight[i, b] >= 0))
-            gain = np.where(ok, score[i, b] + score[rows, a] - score[i, a] - score[rows, b],
-                            -np.inf)
-            best = int(np.argmax(gain))
-            if gain[best] > 0:
-                k, bk = rows[best], b[best]
-                _move(i, a, bk, weight, room_w, room_c)
-                _move(k, bk, a, weight, room_w, room_c)
-                agent_of[i], chosen[i] = bk, pair[i, bk]
-                agent_of[k], chosen[k] = a, pair[k, a]
-                improved = True
-    return chosen
-
-
-def _move(i: int, old: int, new: int, weight: np.ndarray, room_w: np.ndarray,
-          room_c: np.ndarray) -> None:
-    room_w[old] += weight[i, old]
-    room_c[old] += 1
-    room_w[new] -= weight[i, new]
-    room_c[new] -= 1
 
 
 def fixed_objective(problem: Assignment, chosen: np.ndarray, centre: float | None) -> float:
