@@ -63,3 +63,26 @@ def test_deterministic_mode_gives_identical_plans_across_processes():
                            check=True, timeout=120).stdout for _ in range(2)]
     assert runs[0] == runs[1]
     assert json.loads(runs[0])[2] is False  # the work limit, not the clock, ended the search
+
+
+def test_a_city_day_of_1500_customers_completes_within_its_limit():
+    """A generous bound on a large day (the real figures live in `fieldplan bench collection`):
+    the plan comes within the time limit plus half, serves what the visit caps allow, and
+    every route passes the independent checker."""
+    import time
+
+    from api.schemas.plan import PlanRequest, to_problem
+    from routing import solve
+    from tests.checker import Checker
+
+    body = collection_day(1500, 80, seed=0, time_limit=10)
+    started = time.monotonic()
+    problem, _ = to_problem(PlanRequest.model_validate(body))
+    result = solve(problem, started=started)
+    assert time.monotonic() - started <= 15
+    caps = sum(c["max_visits"] for c in body["collectors"])
+    assert result.summary.visits >= 0.9 * caps
+    checker = Checker(body)
+    for route in result.routes:
+        ids = [s.customer for s in route.steps if s.customer is not None]
+        assert checker.feasible(checker.collectors[route.collector], ids), route.collector
