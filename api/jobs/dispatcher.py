@@ -102,15 +102,15 @@ class Dispatcher:
                     purged = store.purge(self.engine, self.settings.retention_days)
                     if purged:
                         log.info("purged %d jobs past the retention period", purged)
-                if moment - last_takeover >= min(self.settings.lease_seconds / 3, 5.0):
-                    last_takeover = moment
-                    for job_id in store.take_over_stale(self.engine, self.settings.lease_seconds,
-                                                        self.settings.max_attempts):
-                        log.warning("job %s: its server stopped while solving; taken over",
-                                    job_id)
                 if moment - last_heartbeat >= _HEARTBEAT_EVERY:
                     last_heartbeat = moment
                     store.heartbeat(self.engine, self.owner, list(self._running))
+                if moment - last_takeover >= min(self.settings.lease_seconds / 3, 5.0):
+                    last_takeover = moment
+                    for job_id in store.take_over_stale(self.engine, self.settings.lease_seconds,
+                                                        self.settings.max_attempts, self.owner):
+                        log.warning("job %s: its server stopped while solving; taken over",
+                                    job_id)
                 self._reap()
                 self._stop_cancelled()
                 self._start_queued()

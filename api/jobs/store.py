@@ -195,13 +195,16 @@ def heartbeat(engine: Engine, owner: str, job_ids: list[str]) -> None:
                                .values(heartbeat_at=now()))
 
 
-def take_over_stale(engine: Engine, lease_seconds: float, max_attempts: int) -> list[str]:
+def take_over_stale(engine: Engine, lease_seconds: float, max_attempts: int,
+                    owner: str) -> list[str]:
     """Running jobs whose server has gone quiet (it crashed or was killed): queue them again,
-    or fail them with the reason once they have been started ``max_attempts`` times."""
+    or fail them with the reason once they have been started ``max_attempts`` times. The jobs
+    of ``owner`` (the server asking) are never stale to it: it knows they run, even when it was
+    too busy starting a solve to send its heartbeat in time."""
     cutoff = now() - timedelta(seconds=lease_seconds)
     with engine.begin() as connection:
         stale = connection.execute(select(Job.id, Job.attempt).where(
-            Job.status == RUNNING, Job.heartbeat_at < cutoff)).all()
+            Job.status == RUNNING, Job.heartbeat_at < cutoff, Job.owner != owner)).all()
         touched = []
         for job_id, attempt in stale:
             if attempt < max_attempts:
