@@ -40,10 +40,13 @@ def _emit(out: Path | None, record: dict) -> None:
             f.write(json.dumps(record) + "\n")
 
 
-def _routes(plan, problem) -> list[list[str]]:
-    by_id = {c.id: k for k, c in enumerate(problem.collectors)}
-    ordered = sorted(plan.routes, key=lambda r: by_id[r.collector])
-    return [[s.customer for s in r.steps if s.customer is not None] for r in ordered]
+def _routes(plan, problem, *, keep_empty: bool = False) -> list[list[str]]:
+    """Customer ids per collector in the problem's order (only collectors who go out, unless
+    ``keep_empty``)."""
+    visits = {r.collector: [s.customer for s in r.steps if s.customer is not None]
+              for r in plan.routes}
+    return [visits.get(c.id, []) for c in problem.collectors
+            if keep_empty or c.id in visits]
 
 
 @bench_app.command()
@@ -237,10 +240,9 @@ def collection(
     process's high-water mark, so run one size per process to read it alone."""
     from api.schemas.plan import PlanRequest, to_problem
 
-    Checker = _independent_checker()
-
     if compare not in (None, "pyvrp"):
         raise typer.BadParameter("the only peer is pyvrp", param_hint="--compare")
+    Checker = _independent_checker()
     columns = ["instance", "visits", "value", "travel h", "objective", "mandatory missed",
                "infeasible routes", "s", "peak MB"]
     if compare:
@@ -258,10 +260,9 @@ def collection(
         elapsed = time.monotonic() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         checker = Checker(body)
-        by_collector = {r.collector: [s.customer for s in r.steps if s.customer is not None]
-                        for r in plan.routes}
-        ours = _checked(checker, problem, [by_collector.get(c.id, []) for c in problem.collectors])
-        record = {"instance": name, "m": k, "routes": _routes(plan, problem),
+        routes = _routes(plan, problem, keep_empty=True)
+        ours = _checked(checker, problem, routes)
+        record = {"instance": name, "m": k, "routes": [r for r in routes if r],
                   "objective": ours["objective"], "value": ours["value"],
                   "travel_seconds": ours["travel_seconds"], "visits": ours["visits"],
                   "mandatory_missed": ours["mandatory_missed"],
@@ -275,9 +276,9 @@ def collection(
             from benchmarks.peers import pyvrp_routes
 
             peer_started = time.monotonic()
-            routes = pyvrp_routes(problem, seconds=seconds, seed=seed)
+            peer_routes = pyvrp_routes(problem, seconds=seconds, seed=seed)
             peer_elapsed = time.monotonic() - peer_started
-            ids = [[problem.customers[i].id for i in r] for r in routes]
+            ids = [[problem.customers[i].id for i in r] for r in peer_routes]
             peer = _checked(checker, problem, ids)
             ratio = ours["objective"] / peer["objective"] if peer["objective"] else None
             record["peer"] = {"solver": "pyvrp", "routes": ids, "seconds": round(peer_elapsed, 3),

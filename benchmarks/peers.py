@@ -38,8 +38,7 @@ def pyvrp_routes(problem: Problem, *, seconds: float, seed: int = 0) -> list[lis
         raise PeerUnavailable("PyVRP states no lunch breaks: compare on plain days")
     timer = RouteTimer(problem.customers, problem.travel.durations, problem.travel.distances)
     screening = rules.screen(problem, timer)
-    everyone = tuple(range(problem.num_collectors))
-    if any(set(c) != set(everyone) and _restricted(problem, i)
+    if any(len(c) < problem.num_collectors and _restricted(problem, i)
            for i, c in screening.candidates.items()):
         raise PeerUnavailable("PyVRP states no skills or allowed collectors: compare on plain days")
 
@@ -55,8 +54,7 @@ def pyvrp_routes(problem: Problem, *, seconds: float, seed: int = 0) -> list[lis
     depots = [pyvrp.Depot(k) for k in range(len(depot_locs))]
 
     rate = problem.policy.travel_cost_per_hour
-    caps = [c.max_visits for c in problem.collectors]
-    counted = any(cap is not None for cap in caps)
+    counted = any(c.max_visits is not None for c in problem.collectors)
     clients, groups, owner = [], [], []
     for k, i in enumerate(customer_ids):
         customer = problem.customers[i]

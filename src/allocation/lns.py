@@ -70,6 +70,8 @@ def improve(problem: Assignment, chosen: np.ndarray, *, deadline: float, seed: i
     """Improve a feasible ``chosen`` (pair per item, -1: not assigned) until ``deadline``.
     ``priced`` is each pair's score net of its agent's capacity prices (default: the score)."""
     priced = problem.score if priced is None else priced
+    best_priced = np.full(problem.num_items, -np.inf)
+    np.maximum.at(best_priced, problem.item, priced)
     rng = np.random.default_rng(seed)
     chosen = chosen.copy()
     m = problem.num_agents
@@ -80,7 +82,7 @@ def improve(problem: Assignment, chosen: np.ndarray, *, deadline: float, seed: i
         if bound is not None and value >= bound - 1e-9:
             break
         if rng.random() < ITEM_SHARE:
-            freed = _items(problem, chosen, size, rng, priced)
+            freed = _items(problem, chosen, size, rng, priced, best_priced)
             sub, items, pairs = _free_items(problem, chosen, freed, centre)
         else:
             agents = _neighbourhood(problem, chosen, size, rng)
@@ -191,16 +193,14 @@ def _restrict(problem: Assignment, chosen: np.ndarray, agents: np.ndarray,
     return sub, items, pairs
 
 
-def _items(problem: Assignment, chosen: np.ndarray, size: int,
-           rng: np.random.Generator, priced: np.ndarray) -> np.ndarray:
-    """Items to free: those whose pair is furthest below their best priced pair, and some at
-    random."""
+def _items(problem: Assignment, chosen: np.ndarray, size: int, rng: np.random.Generator,
+           priced: np.ndarray, best_priced: np.ndarray) -> np.ndarray:
+    """Items to free: those whose pair is furthest below their best priced pair
+    (``best_priced``, per item), and some at random."""
     n = problem.num_items
     count = min(n, ITEMS_PER_AGENT * size)
-    best = np.full(n, -np.inf)
-    np.maximum.at(best, problem.item, priced)
     current = np.where(chosen >= 0, priced[np.maximum(chosen, 0)], 0)
-    regret = (best - current).astype(float) * rng.random(n)
+    regret = (best_priced - current) * rng.random(n)
     worst = np.argsort(-regret)[:count // 2]
     rest = rng.choice(n, count - len(worst), replace=False)
     return np.unique(np.concatenate([worst, rest]))

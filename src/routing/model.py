@@ -36,7 +36,6 @@ class DayModel:
     horizon: int
     total_prize: int = 0  # of every customer in the model, objective units
     mandatory_penalty: int = 0
-    has_breaks: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,7 +127,6 @@ def add_lunch_breaks(model: DayModel) -> None:
         interval = solver.FixedDurationIntervalVar(
             brk.earliest_start, brk.latest_end - brk.duration, brk.duration, False, f"break {c.id}")
         model.time.SetBreakIntervalsOfVehicle([interval], v, visit_transits)
-        model.has_breaks = True
 
 
 def add_visit_cap(model: DayModel) -> None:
@@ -278,7 +276,10 @@ def search(model: DayModel, *, deadline: float, deterministic: bool, work_limit:
     routing.CloseModelWithParameters(params)
     solution = None
     if initial_routes:
-        start = _start(model, initial_routes)
+        node_of = {i: node for node, i in enumerate(model.customers)}
+        start = routing.ReadAssignmentFromRoutes(
+            [[model.manager.NodeToIndex(node_of[i]) for i in r]
+             for r in initial_routes], True)
         if start is not None:
             solution = routing.SolveFromAssignmentWithParameters(start, params)
     if solution is None:
@@ -306,17 +307,6 @@ def search(model: DayModel, *, deadline: float, deterministic: bool, work_limit:
             index = solution.Value(routing.NextVar(index))
         routes.append(route)
     return SearchResult(routes, True, status, solution.ObjectiveValue())
-
-
-def _start(model: DayModel, routes: list[list[int]]):
-    """An assignment of the routes (customer indices per collector), or None. Not with lunch
-    breaks: the search fails from routes whose break intervals it has to place itself (measured
-    on OR-Tools 9.15, even with the break starts given)."""
-    if model.has_breaks:
-        return None
-    node_of = {i: node for node, i in enumerate(model.customers)}
-    return model.routing.ReadAssignmentFromRoutes(
-        [[model.manager.NodeToIndex(node_of[i]) for i in r] for r in routes], True)
 
 
 _STATUS = {
