@@ -87,15 +87,22 @@ def screen(problem: Problem, timer: RouteTimer) -> Screening:
                            for c in collectors], dtype=np.int64)
     candidates: dict[int, tuple[int, ...]] = {}
     excluded: dict[int, Reason] = {}
+    who_may: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     for i, customer in enumerate(problem.customers):
         reason = _static_reason(problem, customer, timer.windows[i])
         if reason is not None:
             excluded[i] = reason
             continue
-        able = np.array([can_serve(k, customer) for k in collectors], dtype=bool)
-        crews = np.array([k.crew_size >= 2 and (customer.allowed_collectors is None
+        # Customers share a few kinds of need: who may serve them is worked out once per kind.
+        need = (customer.required_skills, customer.allowed_collectors,
+                customer.needs_two_person, customer.demand)
+        if need not in who_may:
+            who_may[need] = (
+                np.array([can_serve(k, customer) for k in collectors], dtype=bool),
+                np.array([k.crew_size >= 2 and (customer.allowed_collectors is None
                                                 or k.id in customer.allowed_collectors)
-                          for k in collectors], dtype=bool)
+                          for k in collectors], dtype=bool))
+        able, crews = who_may[need]
         if customer.needs_two_person and not crews.any():
             excluded[i] = Reason.NEEDS_TWO_PERSON_CREW
             continue

@@ -80,7 +80,7 @@ class RouteTimer:
         if collector.max_travel_time is not None and travel > collector.max_travel_time:
             return None
         brk = collector.lunch_break
-        gaps = [None] if brk is None else range(len(route) + 1)
+        gaps = [None] if brk is None else self._break_gaps(collector, route, legs)
         found = [s for s in (self._forward(collector, route, legs, g) for g in gaps) if s is not None]
         if not found:
             return None
@@ -123,6 +123,27 @@ class RouteTimer:
             visits[0] = Visit(first.customer, departure + legs[0], first.service_start,
                               first.service_end)
         return RouteSchedule(departure, tuple(visits), ready, break_start, gap, 0, 0)
+
+    def _break_gaps(self, collector: Collector, route: Sequence[int], legs: list[int]) -> list[int]:
+        """The gaps where the break could go: up to and including the first visit the route
+        cannot reach in time without a break, and before the break would end too late. Before
+        the break the timetable is the one without it, and its times only grow along the route,
+        so every later gap would fail."""
+        brk = collector.lunch_break
+        latest = brk.latest_end - brk.duration
+        t = collector.shift_start
+        gaps = []
+        for k, i in enumerate(route):
+            if max(t, brk.earliest_start) > latest:
+                return gaps
+            gaps.append(k)
+            start = _earliest_start(self.windows[i], t + legs[k])
+            if start is None:
+                return gaps
+            t = start + self.customers[i].service_duration
+        if max(t, brk.earliest_start) <= latest:
+            gaps.append(len(route))
+        return gaps
 
     @staticmethod
     def _travel(t: int, leg: int, brk) -> tuple[int, int, int | None]:

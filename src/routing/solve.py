@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from routing import model as day_model
 from routing import rules
 from routing.problem import Problem
@@ -76,6 +78,7 @@ _SEARCH_SHARE = 0.9
 # gained 0.003% at 1,500 x 80 in 60 s and nothing at 5,000 x 250, whose 1.8 GB model and
 # search overran 120 s by 12 s.
 _MAX_SEARCH_PAIRS = 40_000
+_NO_LIMIT = 2**62
 
 
 class _Inserter:
@@ -93,6 +96,10 @@ class _Inserter:
                 # A route the solver returned that fails the engine's own timing is dropped.
                 route.clear()
                 self.schedules[k] = timer.schedule(collector, route)
+        self._index = {c.id: v for v, c in enumerate(problem.collectors)}
+        self._may_go: dict[int, np.ndarray] = {}
+        self._gaps = [self._route_gaps(v) for v in range(len(routes))]
+        self._all_gaps: np.ndarray | None = None
 
     def fill(self) -> dict[int, Reason]:
         """Insert what fits, mandatory customers first (making room by taking out an optional
@@ -125,8 +132,38 @@ class _Inserter:
             return False
         _, v, position, schedule = found
         self.routes[v].insert(position, i)
-        self.schedules[v] = schedule
+        self._set_schedule(v, schedule)
         return True
+
+    def _set_schedule(self, v: int, schedule: RouteSchedule) -> None:
+        self.schedules[v] = schedule
+        self._gaps[v] = self._route_gaps(v)
+        self._all_gaps = None
+
+    def _route_gaps(self, v: int) -> np.ndarray:
+        """The places where a visit could be inserted into route ``v``, one column each; rows:
+        collector, position, stop before, stop after, leg between them, earliest departure from
+        the stop before, whether that departure bounds the arrival (routes without a break),
+        driving time left under the travel cap, load left under the capacity. A full route, or
+        one without a timetable, offers none."""
+        collector, route, schedule = self.problem.collectors[v], self.routes[v], self.schedules[v]
+        if schedule is None or (collector.max_visits is not None
+                                and len(route) >= collector.max_visits):
+            return np.empty((9, 0), dtype=np.int64)
+        customers = self.problem.customers
+        stops = np.array([collector.start_location, *(customers[j].location for j in route),
+                          collector.end_location], dtype=np.int64)
+        n = len(route) + 1
+        gaps = np.empty((9, n), dtype=np.int64)
+        gaps[0], gaps[1], gaps[2], gaps[3] = v, np.arange(n), stops[:-1], stops[1:]
+        gaps[4] = self.timer.durations[stops[:-1], stops[1:]]
+        gaps[5] = [collector.shift_start, *(visit.service_end for visit in schedule.visits)]
+        gaps[6] = collector.lunch_break is None
+        gaps[7] = (_NO_LIMIT if collector.max_travel_time is None
+                   else collector.max_travel_time - schedule.travel_time)
+        gaps[8] = (_NO_LIMIT if collector.capacity is None
+                   else collector.capacity - sum(customers[j].demand for j in route))
+        return gaps
 
     def _insert_by_taking_out(self, i: int) -> bool:
         """Make room for mandatory customer ``i`` by taking out the least valuable optional
@@ -149,7 +186,7 @@ class _Inserter:
             return False
         v, route, _, schedule = best
         self.routes[v][:] = route
-        self.schedules[v] = schedule
+        self._set_schedule(v, schedule)
         return True
 
     def worth(self) -> tuple[int, float]:
@@ -168,53 +205,54 @@ class _Inserter:
         total -= policy.balance_cost_per_visit * max((len(r) for r in self.routes), default=0)
         return mandatory, total
 
-    def gain(self, i: int, v: int, extra_travel: int) -> float:
-        """Value of visiting customer ``i`` with collector ``v`` minus the extra travel cost."""
-        customer, collector = self.problem.customers[i], self.problem.collectors[v]
-        policy = self.problem.policy
-        bonus = policy.preferred_bonus if customer.preferred_collector == collector.id else 0
-        return customer.value + bonus - extra_travel * policy.travel_cost_per_hour / 3600
-
     def best_insertion(self, i: int, *, profitable_only: bool, first: bool = False
                        ) -> tuple[float, int, int, RouteSchedule] | None:
-        """The most profitable feasible (vehicle, position) for customer ``i``."""
+        """The most profitable feasible (vehicle, position) for customer ``i`` (with ``first``:
+        the first feasible one in route order).
+
+        The extra travel and gain of every place in every allowed route are computed at once;
+        places are then timed exactly, best first, until one fits."""
+        if self._all_gaps is None:
+            self._all_gaps = np.concatenate(self._gaps, axis=1)
+        vehicle, position, before, after, leg, leave, bounded, travel_left, load_left = (
+            self._all_gaps)
+        customer, policy = self.problem.customers[i], self.problem.policy
+        loc = customer.location
         durations = self.timer.durations
-        loc = self.problem.customers[i].location
-        latest_start = self.timer.windows[i][-1].end
-        best = None
-        for v in self.candidates[i]:
-            collector, route = self.problem.collectors[v], self.routes[v]
-            current = self.schedules[v]
-            if current is None:
-                continue
-            if collector.max_visits is not None and len(route) >= collector.max_visits:
-                continue
-            stops = [collector.start_location,
-                     *(self.problem.customers[j].location for j in route),
-                     collector.end_location]
-            for pos in range(len(route) + 1):
-                a, b = stops[pos], stops[pos + 1]
-                if collector.lunch_break is None:
-                    # Earliest times only grow along a route without a break: once the visit
-                    # cannot start in time from here, it cannot from any later position.
-                    leave = (collector.shift_start if pos == 0
-                             else current.visits[pos - 1].service_end)
-                    if leave + int(durations[a, loc]) > latest_start:
-                        break
-                extra = int(durations[a, loc]) + int(durations[loc, b]) - int(durations[a, b])
-                gain = self.gain(i, v, extra)
-                if profitable_only and gain <= 0:
-                    continue
-                if best is not None and gain <= best[0]:
-                    continue
-                trial = route[:pos] + [i] + route[pos:]
-                schedule = self.timer.schedule(collector, trial)
-                if schedule is None:
-                    continue
-                best = (gain, v, pos, schedule)
-                if first:
-                    return best
-        return best
+        to_visit = durations[before, loc].astype(np.int64)
+        extra = to_visit + durations[loc, after] - leg
+        # Departure times only grow when a visit is inserted (without a break): a place
+        # from which the visit cannot start in time is no place for it.
+        ok = (self._may_go_with(i)[vehicle] & (extra <= travel_left)
+              & (customer.demand <= load_left)
+              & ~((bounded == 1) & (leave + to_visit > self.timer.windows[i][-1].end)))
+        bonus = np.zeros(len(self.problem.collectors))
+        preferred = self._index.get(customer.preferred_collector)
+        if preferred is not None:
+            bonus[preferred] = policy.preferred_bonus
+        gain = customer.value + bonus[vehicle] - extra * policy.travel_cost_per_hour / 3600
+        if profitable_only:
+            ok &= gain > 0
+        places = np.flatnonzero(ok)
+        if not first:
+            places = places[np.argsort(-gain[places], kind="stable")]
+        for e in places.tolist():
+            v, pos = int(vehicle[e]), int(position[e])
+            route = self.routes[v]
+            schedule = self.timer.schedule(self.problem.collectors[v],
+                                           route[:pos] + [i] + route[pos:])
+            if schedule is not None:
+                return float(gain[e]), v, pos, schedule
+        return None
+
+    def _may_go_with(self, i: int) -> np.ndarray:
+        """Customer ``i``'s candidate collectors as a mask over all collectors."""
+        mask = self._may_go.get(i)
+        if mask is None:
+            mask = np.zeros(len(self.problem.collectors), dtype=bool)
+            mask[list(self.candidates[i])] = True
+            self._may_go[i] = mask
+        return mask
 
 
 def _report(problem: Problem, plan: _Inserter, excluded: dict[int, Reason],

@@ -37,12 +37,18 @@ def geodesic_matrix(
     distances = np.empty((n, n), dtype=np.int32)
     durations = np.empty((n, n), dtype=np.int32)
     metres_per_second = speed_kmh / 3.6
+    # Distances are symmetric: each block of rows is computed right of the diagonal only and
+    # mirrored below it.
     for lo in range(0, n, _BLOCK_ROWS):
         hi = min(n, lo + _BLOCK_ROWS)
-        road = geodesic_metres(lat[lo:hi, None], lon[lo:hi, None], lat[None, :], lon[None, :])
+        road = geodesic_metres(lat[lo:hi, None], lon[lo:hi, None], lat[None, lo:], lon[None, lo:])
         road *= detour_factor
-        distances[lo:hi] = np.rint(road)
-        durations[lo:hi] = np.rint(road / metres_per_second)
+        metres = np.rint(road).astype(np.int32)
+        seconds = np.rint(road / metres_per_second).astype(np.int32)
+        distances[lo:hi, lo:] = metres
+        distances[lo:, lo:hi] = metres.T
+        durations[lo:hi, lo:] = seconds
+        durations[lo:, lo:hi] = seconds.T
     return TravelMatrix(durations=durations, distances=distances)
 
 
