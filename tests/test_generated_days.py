@@ -49,8 +49,9 @@ import json, sys
 from benchmarks.generator import collection_day
 from api.schemas.plan import PlanRequest, PlanResponse, to_problem
 from routing import solve
-body = collection_day(80, 6, seed=5, time_limit=60)
-body["options"].update(deterministic=True, work_limit=1500)
+n, k, work = map(int, sys.argv[1:])
+body = collection_day(n, k, seed=5, time_limit=60)
+body["options"].update(deterministic=True, work_limit=work)
 req = PlanRequest.model_validate(body)
 problem, ctx = to_problem(req)
 r = PlanResponse.from_plan(solve(problem), ctx, req).model_dump(mode="json")
@@ -58,9 +59,12 @@ print(json.dumps([r["routes"], r["unassigned"], r["time_limit_hit"]]))
 """
 
 
-def test_deterministic_mode_gives_identical_plans_across_processes():
-    runs = [subprocess.run([sys.executable, "-c", _DETERMINISTIC], capture_output=True, text=True,
-                           check=True, timeout=120).stdout for _ in range(2)]
+@pytest.mark.parametrize("size", [(80, 6, 1500), (1500, 80, 1000)], ids=["one model",
+                                                                    "region by region"])
+def test_deterministic_mode_gives_identical_plans_across_processes(size):
+    args = [str(x) for x in size]
+    runs = [subprocess.run([sys.executable, "-c", _DETERMINISTIC, *args], capture_output=True,
+                           text=True, check=True, timeout=120).stdout for _ in range(2)]
     assert runs[0] == runs[1]
     assert json.loads(runs[0])[2] is False  # the work limit, not the clock, ended the search
 
