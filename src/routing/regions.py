@@ -1,10 +1,10 @@
-"""Improving a large day plan region by region.
+"""Improving a day plan region by region.
 
-A city day of thousands of customers is too large for one routing model in the time a dispatcher
-waits (``solve._MAX_SEARCH_PAIRS``). Its greedy plan is improved instead a few neighbouring
-collectors at a time: their routes, and the left-out customers near them whom they may visit,
-become a small day plan that the routing model solves (from the current routes where the model
-can start from them). The region's new routes replace the old ones only if they serve more
+One routing model of the whole day stalls in a local optimum on small days and cannot even be
+built in time on city days of thousands of customers (``solve._MAX_SEARCH_PAIRS``). The plan is
+improved instead a few neighbouring collectors at a time: their routes, and the left-out
+customers near them whom they may visit, become a small day plan that the routing model solves
+(from the current routes where the model can start from them). The region's new routes replace the old ones only if they serve more
 mandatory customers, or as many and are worth more. Regions are drawn at random, seeded, so a run
 is repeatable in deterministic mode.
 """
@@ -22,12 +22,12 @@ from routing import model as day_model
 from routing.problem import Collector, Problem
 from routing.schedule import RouteTimer
 
-# Collectors per region, and left-out customers offered to a region per collector in it. Five
-# routes of a visit-capped day with as many candidates again solve to a good plan in about a
-# second on one core.
+# Collectors per region, and left-out customers offered to a region per collector in it; each
+# region's search gets REGION_SECONDS (never past the deadline). Measured on six Solomon
+# instances at 10 s (half of it for regions): mean gap 4.91% with 5 routes and 1.5 s, 5.25% with
+# 4 and 1.0 s, 7.33% with 3 and 1.0 s, 6.09% with 6 and 2.0 s, 7.91% with 8 and 2.5 s.
 REGION_COLLECTORS = 5
 OFFERED_PER_COLLECTOR = 12
-# Each region's search gets this long (never past the deadline).
 REGION_SECONDS = 1.5
 
 
