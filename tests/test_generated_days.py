@@ -90,3 +90,48 @@ def test_a_city_day_of_1500_customers_completes_within_its_limit():
     for route in result.routes:
         ids = [s.customer for s in route.steps if s.customer is not None]
         assert checker.feasible(checker.collectors[route.collector], ids), route.collector
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["with lunch breaks", "plain"])
+def test_regions_never_make_a_plan_worse_or_break_a_rule(plain):
+    """Region by region from the greedy plan: every route still passes the independent checker,
+    every customer is in at most one route, and the plan earns at least as much (value minus
+    travel cost, recomputed by the checker)."""
+    import time
+
+    from api.schemas.plan import PlanRequest, to_problem
+    from routing import regions, rules
+    from routing.schedule import RouteTimer
+    from routing.solve import _Inserter
+    from tests.checker import Checker
+
+    body = collection_day(120, 10, seed=4, time_limit=10, plain=plain)
+    problem, _ = to_problem(PlanRequest.model_validate(body))
+    timer = RouteTimer(problem.customers, problem.travel.durations, problem.travel.distances)
+    candidates = rules.screen(problem, timer).candidates
+    greedy = _Inserter(problem, timer, candidates, [[] for _ in problem.collectors])
+    greedy.fill()
+    routes, improved = regions.improve(problem, timer, candidates, greedy.routes,
+                                       deadline=time.monotonic() + 4)
+    assert improved > 0
+    checker = Checker(body)
+
+    rate = checker.policy.get("travel_cost_per_hour", 0) / 3600
+
+    def earned(plan):
+        total = 0.0
+        for collector, route in zip(problem.collectors, plan):
+            ids = [problem.customers[i].id for i in route]
+            who = checker.collectors[collector.id]
+            assert checker.feasible(who, ids), collector.id
+            stops = [who["start"], *(checker.customers[i]["location"] for i in ids),
+                     who.get("end") or who["start"]]
+            total += sum(checker.value(checker.customers[i]) for i in ids)
+            total -= rate * sum(checker.leg(a, b) for a, b in zip(stops, stops[1:]))
+        return total
+
+    visited = [i for r in routes for i in r]
+    assert len(visited) == len(set(visited))
+    before = earned(greedy.routes)
+    # The engine weighs travel on its own rounded matrix; the checker on geopy's geodesic.
+    assert earned(routes) >= before - 1e-4 * abs(before)
