@@ -99,8 +99,8 @@ def geodesic_metres(lat1, lon1, lat2, lon2) -> np.ndarray:
 
     Within a few metres of Karney's geodesic (geopy's reference) for city and country distances;
     a test checks the agreement. Sines and cosines are taken once per point; each pair then
-    costs products and one arcsine (the identities below), which makes a
-    5,000-point matrix about ten times faster than taking them per pair.
+    costs products and one arcsine (the identities below): three times faster than taking
+    them per pair, and equal to that to within 1e-8 m.
     """
     beta1 = np.arctan((1 - WGS84_F) * np.tan(np.radians(np.asarray(lat1, float))))
     beta2 = np.arctan((1 - WGS84_F) * np.tan(np.radians(np.asarray(lat2, float))))

@@ -230,6 +230,18 @@ class Problem:
         return len(self.customers)
 
 
+def route_earnings(problem: Problem, collector: Collector, route: Sequence[int],
+                   travel_time: int) -> float:
+    """What a route earns in the model's terms: the value of its visits, plus the relationship
+    bonus of those made by the preferred collector, minus the cost of ``travel_time`` seconds
+    of driving."""
+    customers, policy = problem.customers, problem.policy
+    return (sum(customers[i].value for i in route)
+            + policy.preferred_bonus * sum(customers[i].preferred_collector == collector.id
+                                           for i in route)
+            - travel_time * policy.travel_cost_per_hour / 3600)
+
+
 # The search's objective is an int64 in value units x 3600, with a penalty for leaving out a
 # mandatory customer of four times all values together (routing.model): this keeps it in range.
 MAX_TOTAL_VALUE = 2**60 // (3600 * 8)

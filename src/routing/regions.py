@@ -4,9 +4,9 @@ One routing model of the whole day stalls in a local optimum on small days and c
 built in time on city days of thousands of customers (``solve._MAX_SEARCH_PAIRS``). The plan is
 improved instead a few neighbouring collectors at a time: their routes, and the left-out
 customers near them whom they may visit, become a small day plan that the routing model solves
-(from the current routes where the model can start from them). The region's new routes replace the old ones only if they serve more
-mandatory customers, or as many and are worth more. Regions are drawn at random, seeded, so a run
-is repeatable in deterministic mode.
+(from the current routes where the model can start from them). The region's new routes replace
+the old ones only if they serve more mandatory customers, or as many and are worth more. Regions
+are drawn at random, seeded, so a run is repeatable in deterministic mode.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from routing import model as day_model
-from routing.problem import Collector, Problem
+from routing.problem import Collector, Problem, route_earnings
 from routing.schedule import RouteTimer
 
 # Collectors per region, and left-out customers offered to a region per collector in it; each
@@ -135,7 +135,7 @@ def _solve_region(problem: Problem, timer: RouteTimer, candidates: dict[int, Seq
                                                  if problem.customers[i].preferred_collector in ids
                                                  else None))
         for i in customers)
-    options = dataclasses.replace(problem.options)
+    options = problem.options
     policy = dataclasses.replace(problem.policy, balance_cost_per_visit=0)
     sub = Problem(sub_collectors, sub_customers, problem.travel, policy, options)
     sub_candidates = {k: tuple(members[v] for v in candidates[i] if v in members)
@@ -164,18 +164,14 @@ def _gain(problem: Problem, timer: RouteTimer, region: list[int], new: list[list
     (timed by the engine, not the solver) and serve more mandatory customers, or as many and
     earn more; else None."""
     def worth(plan: list[list[int]]) -> tuple[int, float] | None:
-        customers, policy = problem.customers, problem.policy
         mandatory, total = 0, 0.0
         for v, route in zip(region, plan):
             collector = problem.collectors[v]
             schedule = timer.schedule(collector, route)
             if schedule is None:
                 return None
-            mandatory += sum(customers[i].mandatory for i in route)
-            total += sum(customers[i].value for i in route)
-            total -= schedule.travel_time * policy.travel_cost_per_hour / 3600
-            total += policy.preferred_bonus * sum(
-                customers[i].preferred_collector == collector.id for i in route)
+            mandatory += sum(problem.customers[i].mandatory for i in route)
+            total += route_earnings(problem, collector, route, schedule.travel_time)
         return mandatory, total
 
     after = worth(new)

@@ -16,7 +16,7 @@ import numpy as np
 
 from routing import model as day_model
 from routing import regions, rules
-from routing.problem import Problem
+from routing.problem import Problem, route_earnings
 from routing.schedule import RouteSchedule, RouteTimer
 from routing.solution import (Plan, Reason, Route, Status, Step, StepKind, Summary,
                               Unassigned)
@@ -42,10 +42,10 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
     plan = _Inserter(problem, timer, screening.candidates, [[] for _ in problem.collectors])
     left_out = plan.fill()
     fill_seconds = time.monotonic() - fill_started
-    if on_solution is not None:
-        on_solution(plan.worth()[1])
-    deadline = started + options.time_limit * _SEARCH_SHARE - 1.2 * fill_seconds
     best = plan.worth()[1]
+    if on_solution is not None:
+        on_solution(best)
+    deadline = started + options.time_limit * _SEARCH_SHARE - 1.2 * fill_seconds
 
     def keep_if_better(routes: list[list[int]]) -> bool:
         """Fill ``routes`` greedily and take them as the plan if they are worth at least as
@@ -53,9 +53,10 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
         nonlocal plan, left_out, best
         searched = _Inserter(problem, timer, screening.candidates, routes)
         searched_left_out = searched.fill()
-        if searched.worth() < plan.worth():
+        worth = searched.worth()
+        if worth < plan.worth():
             return False
-        plan, left_out, best = searched, searched_left_out, searched.worth()[1]
+        plan, left_out, best = searched, searched_left_out, worth[1]
         return True
 
     def region_improved(gain: float) -> None:
@@ -226,17 +227,13 @@ class _Inserter:
     def worth(self) -> tuple[int, float]:
         """(mandatory visits, value + relationship bonus - travel cost - balance cost): how
         plans are compared, in the model's own terms."""
-        customers, policy = self.problem.customers, self.problem.policy
-        mandatory = sum(customers[i].mandatory for r in self.routes for i in r)
-        total = 0.0
-        for collector, route, schedule in zip(self.problem.collectors, self.routes,
-                                              self.schedules):
-            if route:
-                total += sum(customers[i].value for i in route)
-                total -= schedule.travel_time * policy.travel_cost_per_hour / 3600
-                total += policy.preferred_bonus * sum(
-                    customers[i].preferred_collector == collector.id for i in route)
-        total -= policy.balance_cost_per_visit * max((len(r) for r in self.routes), default=0)
+        problem = self.problem
+        mandatory = sum(problem.customers[i].mandatory for r in self.routes for i in r)
+        total = sum(route_earnings(problem, collector, route, schedule.travel_time)
+                    for collector, route, schedule in zip(problem.collectors, self.routes,
+                                                          self.schedules) if route)
+        total -= problem.policy.balance_cost_per_visit * max((len(r) for r in self.routes),
+                                                             default=0)
         return mandatory, total
 
     def best_insertion(self, i: int, *, profitable_only: bool, first: bool = False
