@@ -15,16 +15,21 @@ import numpy as np
 from allocation.model import Assignment
 
 
+# Without a known solution, the steps aim this share of the best bound below it.
+TARGET_SHARE = 0.05
+
+
 def lagrangian_bound(problem: Assignment, lower: float, *, seconds: float = 2.0,
                      iterations: int = 200) -> float:
     """Best upper bound found by subgradient steps (Polyak step towards ``lower``)."""
     return lagrangian_prices(problem, lower, seconds=seconds, iterations=iterations)[0]
 
 
-def lagrangian_prices(problem: Assignment, lower: float, *, seconds: float = 2.0,
+def lagrangian_prices(problem: Assignment, lower: float | None, *, seconds: float = 2.0,
                       iterations: int = 200) -> tuple[float, np.ndarray, np.ndarray]:
     """``(bound, price of a unit of weight per agent, price of a case per agent)`` at the best
-    bound found; the prices tell how scarce each agent's room is."""
+    bound found; the prices tell how scarce each agent's room is. ``lower`` is the value of a
+    known solution; without one the steps aim a fixed share below the best bound so far."""
     deadline = time.monotonic() + seconds
     order = np.argsort(problem.item, kind="stable")
     item, agent = problem.item[order], problem.agent[order]
@@ -75,7 +80,8 @@ def lagrangian_prices(problem: Assignment, lower: float, *, seconds: float = 2.0
         norm = float((g_w ** 2).sum() + (g_c ** 2).sum())
         if norm == 0:
             break  # the relaxed choice is feasible: the bound is tight
-        step = theta * max(bound - lower, 1e-6 * abs(bound) + 1) / norm
+        target = best - TARGET_SHARE * abs(best) - 1 if lower is None else lower
+        step = theta * max(bound - target, 1e-6 * abs(bound) + 1) / norm
         lam = np.maximum(0.0, lam - step * g_w)
         mu = np.maximum(0.0, mu - step * g_c)
     return best, best_lam, best_mu

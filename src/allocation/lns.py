@@ -1,7 +1,10 @@
-"""Large-neighbourhood search over an :class:`~allocation.model.Assignment`: free a few agents
-(every item they hold, and the items nobody holds that they could take), solve that small
-problem exactly with CP-SAT starting from the current assignment, keep it when it is better,
-repeat until the deadline. The neighbourhood grows while its problems solve fast.
+"""The exact method for an :class:`~allocation.model.Assignment`: CP-SAT on the whole problem
+for a share of the time; unless it proved optimality, a first assignment from a tabu search that
+may overfill agents for a while (:mod:`allocation.start`; kept if better); then
+large-neighbourhood search: free a few agents (every item they hold, and the items nobody holds
+that they could take) or a set of items over all agents, solve that small problem exactly with
+CP-SAT starting from the current assignment, keep it when it is better, repeat until the
+deadline. The neighbourhood grows while its problems solve fast.
 
 Agents interact only through their items, the cap on moves and the balance band; the move cap
 is split (moves outside the neighbourhood are fixed) and the band is kept around one fixed
@@ -15,16 +18,17 @@ from collections.abc import Callable
 
 import numpy as np
 
-from allocation import model
+from allocation import model, start
 from allocation.bound import lagrangian_prices
 from allocation.model import Assignment, Result
 
-# Share of the time limit for the first CP-SAT run on the whole problem; it may go on up to the
-# second share until it finds a solution.
+# Share of the time limit for the first CP-SAT run on the whole problem.
 FIRST_SHARE = 0.3
-FIRST_SHARE_NO_SOLUTION = 0.7
+# Longest share of the time limit for the tabu search that looks for a first assignment when
+# CP-SAT has not proven one optimal.
+START_SHARE = 0.15
 # Share of neighbourhoods that free items across all agents rather than whole agents.
-ITEM_SHARE = 0.5
+ITEM_SHARE = 0.8
 # Items freed per agent of the neighbourhood size, in item neighbourhoods.
 ITEMS_PER_AGENT = 10
 # Longest time given to one neighbourhood.
@@ -34,14 +38,26 @@ STEP_SECONDS = 0.3
 def solve(problem: Assignment, *, time_limit: float, seed: int = 0, workers: int = 1,
           hint: np.ndarray | None = None,
           on_solution: Callable[[float, float], None] | None = None) -> Result:
-    """CP-SAT on the whole problem, then large-neighbourhood search for the rest of the time
-    unless CP-SAT proved optimality. The bound is CP-SAT's."""
+    """CP-SAT on the whole problem, then (unless it proved optimality) the tabu search's first
+    assignment if better, then large-neighbourhood search for the rest of the time. The bound
+    is CP-SAT's."""
     started = time.monotonic()
     deadline = started + time_limit
-    # CP-SAT on the whole problem for a share of the time, longer while it has no solution.
-    first = model.solve_exact(problem, time_limit=time_limit * FIRST_SHARE_NO_SOLUTION,
-                              seed=seed, workers=workers, hint=hint, on_solution=on_solution,
-                              stop_after=time_limit * FIRST_SHARE)
+    # CP-SAT on the whole problem for a share of the time.
+    first = model.solve_exact(problem, time_limit=time_limit * FIRST_SHARE, seed=seed,
+                              workers=workers, hint=hint, on_solution=on_solution)
+    if problem.num_agents >= 2 and (first.status == "unknown"
+                                    or first.status == "feasible" and hint is None):
+        # A first assignment from a tabu search guided by the capacity prices: on tight
+        # instances CP-SAT may find none for a long time; elsewhere it may beat CP-SAT's
+        # (unless the caller's own start is in it).
+        guess = _start(problem, deadline=time.monotonic() + START_SHARE * time_limit, seed=seed)
+        if guess is not None:
+            value = model.objective(problem, guess)
+            if first.status != "feasible" or first.objective < value:
+                first = Result(guess, value, first.bound, "feasible", first.seconds)
+                if on_solution is not None:
+                    on_solution(value, first.bound if first.bound is not None else value)
     if first.status == "unknown" and deadline - time.monotonic() > 1.0:
         # Tight capacities: look for any feasible assignment first, then improve it.
         found = model.solve_feasible(problem, time_limit=0.6 * (deadline - time.monotonic()),
@@ -107,6 +123,20 @@ def improve(problem: Assignment, chosen: np.ndarray, *, deadline: float, seed: i
             size = min(m, size + 1)
         elif result.status != "optimal":
             size = max(2, size - 1)
+    return chosen
+
+
+def _start(problem: Assignment, *, deadline: float, seed: int) -> np.ndarray | None:
+    """A first assignment meeting every hard constraint, from the tabu search, or ``None``."""
+    _, weight_price, case_price = lagrangian_prices(
+        problem, None, seconds=min(1.0, 0.2 * (deadline - time.monotonic())), iterations=2000)
+    priced = (problem.score - weight_price[problem.agent] * problem.weight
+              - case_price[problem.agent])
+    chosen = start.penalised_search(problem, priced, deadline=deadline, seed=seed)
+    if chosen is None:
+        return None
+    if problem.max_moves is not None and problem.moves[chosen[chosen >= 0]].sum() > problem.max_moves:
+        return None
     return chosen
 
 
