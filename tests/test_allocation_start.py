@@ -94,3 +94,19 @@ def test_the_exact_method_reaches_the_optimum_of_a_tight_instance(monkeypatch, f
     assert best.status == "optimal"
     result = lns.solve(problem, time_limit=20, seed=0)
     assert check(problem, result.chosen) == best.objective
+
+
+def test_item_neighbourhoods_keep_each_items_best_pairs_and_its_current_one():
+    problem = tight(6, 10, seed=4)
+    priced = problem.score.astype(float)
+    likely = lns._top_pairs(problem, priced, 2)
+    for i in range(problem.num_items):
+        mine = np.flatnonzero(problem.item == i)
+        best_two = mine[np.argsort(-priced[mine], kind="stable")[:2]]
+        assert set(np.flatnonzero(likely & (problem.item == i))) == set(best_two)
+    chosen = np.array([np.flatnonzero(problem.item == i)[-1] for i in range(problem.num_items)])
+    sub, items, pairs = lns._free_items(problem, chosen, np.array([0, 3]), None, likely)
+    assert set(items) == {0, 3}
+    for i in (0, 3):
+        assert set(pairs[problem.item[pairs] == i]) == (
+            set(np.flatnonzero(likely & (problem.item == i))) | {chosen[i]})
