@@ -36,7 +36,7 @@ ITEM_SHARE = 0.8
 ITEMS_PER_AGENT = 10
 # Agents (best at the capacity prices) each freed item may go to, besides its current one.
 # Smaller models, more neighbourhoods in the time: at 60 s, c801600 0.37% (was 0.66-0.74%),
-# d801600 0.59% (0.92%), e801600 0.38% (0.46-0.79%); d20100 unchanged (0.58%).
+# d801600 0.59% (0.92%), e801600 0.38% (0.46-0.79%); d20100 within its spread (0.58%).
 ITEM_AGENTS = 8
 # Longest time given to one neighbourhood.
 STEP_SECONDS = 0.3
