@@ -10,7 +10,7 @@ import pytest
 
 from allocation import lns
 from allocation.model import Assignment, solve_exact
-from allocation.start import penalised_search
+from allocation.start import penalised_search, top_pairs
 
 
 def tight(agents: int, items: int, seed: int, share: float = 0.8) -> Assignment:
@@ -99,7 +99,7 @@ def test_the_exact_method_reaches_the_optimum_of_a_tight_instance(monkeypatch, f
 def test_item_neighbourhoods_keep_each_items_best_pairs_and_its_current_one():
     problem = tight(6, 10, seed=4)
     priced = problem.score.astype(float)
-    likely = lns._top_pairs(problem, priced, 2)
+    likely = top_pairs(problem, priced, 2)
     for i in range(problem.num_items):
         mine = np.flatnonzero(problem.item == i)
         best_two = mine[np.argsort(-priced[mine], kind="stable")[:2]]

@@ -93,7 +93,7 @@ def improve(problem: Assignment, chosen: np.ndarray, *, deadline: float, seed: i
     priced = problem.score if priced is None else priced
     best_priced = np.full(problem.num_items, -np.inf)
     np.maximum.at(best_priced, problem.item, priced)
-    likely = _top_pairs(problem, priced, ITEM_AGENTS)
+    likely = start.top_pairs(problem, priced, ITEM_AGENTS)
     rng = np.random.default_rng(seed)
     chosen = chosen.copy()
     m = problem.num_agents
@@ -141,7 +141,8 @@ def _start(problem: Assignment, *, deadline: float, seed: int) -> np.ndarray | N
     chosen = start.penalised_search(problem, priced, deadline=deadline, seed=seed)
     if chosen is None:
         return None
-    if problem.max_moves is not None and problem.moves[chosen[chosen >= 0]].sum() > problem.max_moves:
+    moves = int(problem.moves[chosen[chosen >= 0]].sum())
+    if problem.max_moves is not None and moves > problem.max_moves:
         return None
     return chosen
 
@@ -240,16 +241,6 @@ def _items(problem: Assignment, chosen: np.ndarray, size: int, rng: np.random.Ge
     worst = np.argsort(-regret)[:count // 2]
     rest = rng.choice(n, count - len(worst), replace=False)
     return np.unique(np.concatenate([worst, rest]))
-
-
-def _top_pairs(problem: Assignment, priced: np.ndarray, k: int) -> np.ndarray:
-    """Mask of each item's ``k`` best pairs by ``priced``."""
-    order = np.lexsort((-priced, problem.item))
-    sorted_items = problem.item[order]
-    starts = np.searchsorted(sorted_items, sorted_items)
-    keep = np.zeros(len(priced), dtype=bool)
-    keep[order[np.arange(len(order)) - starts < k]] = True
-    return keep
 
 
 def _free_items(problem: Assignment, chosen: np.ndarray, items: np.ndarray,

@@ -47,7 +47,6 @@ def penalised_search(problem: Assignment, priced: np.ndarray, *, deadline: float
     # A case counts as much overflow as a mean weight.
     count_unit = max(1.0, float(weight.mean()))
     chosen = _best_priced(problem, priced)
-    chosen[np.isinf(out_cost) & (chosen < 0)] = -1
     if ((chosen < 0) & problem.required).any():
         return None  # a required item without any pair
     held = chosen >= 0
@@ -57,21 +56,22 @@ def penalised_search(problem: Assignment, priced: np.ndarray, *, deadline: float
     tabu = np.zeros(len(item), dtype=np.int64)
     rng = np.random.default_rng(seed)
     best, best_cost = None, np.inf
+    over = _overflow(load, count, cap_w, cap_c, count_unit)
+    # Cost of the current assignment; items not assigned are optional, at their penalty.
+    cost_now = np.where(chosen >= 0, cost[np.maximum(chosen, 0)], out_cost)
+    current = float(cost_now.sum())
     patience = max(MIN_PATIENCE, PATIENCE_PER_ITEM * n)
     since_best = 0
     overflowing = 0
     iteration = 0
     while time.monotonic() < deadline and (best is None or since_best < patience):
         iteration += 1
-        over = _overflow(load, count, cap_w, cap_c, count_unit)
         holder = np.where(chosen >= 0, agent[np.maximum(chosen, 0)], -1)
         # Change of overflow when item i leaves its agent, per item.
         j = np.maximum(holder, 0)
         w_now = np.where(chosen >= 0, weight[np.maximum(chosen, 0)], 0.0)
         leave = np.where(holder >= 0, _overflow(load[j] - w_now, count[j] - 1, cap_w[j], cap_c[j],
                                                 count_unit) - over[j], 0.0)
-        cost_now = np.where(chosen >= 0, cost[np.maximum(chosen, 0)], out_cost)
-        cost_now = np.where(np.isinf(cost_now), 0.0, cost_now)
         # Change of overflow when the item of pair p arrives at the agent of p.
         arrive = _overflow(load[agent] + weight, count[agent] + 1, cap_w[agent], cap_c[agent],
                            count_unit) - over[agent]
@@ -81,8 +81,6 @@ def penalised_search(problem: Assignment, priced: np.ndarray, *, deadline: float
         delta = d_cost + alpha * d_over
         total_over = float(over.sum())
         # Aspiration: a tabu move is allowed when it gives the best fitting assignment yet.
-        current = float(np.where(chosen >= 0, cost[np.maximum(chosen, 0)], 0).sum()
-                        + np.where(chosen < 0, np.where(np.isinf(out_cost), 0, out_cost), 0).sum())
         fits_better = (total_over + d_over <= 1e-9) & (current + d_cost < best_cost - 1e-9)
         delta = np.where((tabu > iteration) & ~fits_better, np.inf, delta)
         # Leaving an optional item out.
@@ -105,14 +103,16 @@ def penalised_search(problem: Assignment, priced: np.ndarray, *, deadline: float
             load[agent[new]] += weight[new]
             count[agent[new]] += 1
         chosen[i] = new
+        new_cost = out_cost[i] if new < 0 else cost[new]
+        current += new_cost - cost_now[i]
+        cost_now[i] = new_cost
         since_best += 1
-        if float(_overflow(load, count, cap_w, cap_c, count_unit).sum()) <= 1e-9:
+        over = _overflow(load, count, cap_w, cap_c, count_unit)
+        if float(over.sum()) <= 1e-9:
             overflowing = 0
             alpha = max(1e-3, alpha / ALPHA_STEP)
-            value = float(np.where(chosen >= 0, cost[np.maximum(chosen, 0)],
-                                   np.where(np.isinf(out_cost), 0, out_cost)).sum())
-            if value < best_cost - 1e-9:
-                best, best_cost, since_best = chosen.copy(), value, 0
+            if current < best_cost - 1e-9:
+                best, best_cost, since_best = chosen.copy(), current, 0
         else:
             overflowing += 1
             if overflowing > 3:
@@ -124,10 +124,19 @@ def _overflow(load, count, cap_w, cap_c, count_unit):
     return (np.maximum(0.0, load - cap_w) + count_unit * np.maximum(0.0, count - cap_c))
 
 
+def top_pairs(problem: Assignment, priced: np.ndarray, k: int) -> np.ndarray:
+    """Mask of each item's ``k`` best pairs by ``priced``."""
+    order = np.lexsort((-priced, problem.item))
+    sorted_items = problem.item[order]
+    starts = np.searchsorted(sorted_items, sorted_items)
+    keep = np.zeros(len(priced), dtype=bool)
+    keep[order[np.arange(len(order)) - starts < k]] = True
+    return keep
+
+
 def _best_priced(problem: Assignment, priced: np.ndarray) -> np.ndarray:
     """Each item's best priced pair (-1 where leaving it out is better or it has none)."""
-    order = np.lexsort((-priced, problem.item))
-    first = order[np.r_[True, problem.item[order][1:] != problem.item[order][:-1]]]
+    first = np.flatnonzero(top_pairs(problem, priced, 1))
     chosen = np.full(problem.num_items, -1, dtype=np.int64)
     chosen[problem.item[first]] = first
     worse = ~problem.required[problem.item[first]] & (
