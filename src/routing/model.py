@@ -241,6 +241,14 @@ def add_workload_balance(model: DayModel) -> None:
     model.routing.GetDimensionOrDie("visits").SetGlobalSpanCostCoefficient(cost)
 
 
+def cheapest_arc_guided(params) -> None:
+    """Search parameters for a second, different search: a first plan by path cheapest arc,
+    then guided local search."""
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
+
+
 def search(model: DayModel, *, deadline: float, deterministic: bool, work_limit: int,
            seed: int, initial_routes: list[list[int]] | None = None,
            on_solution: Callable[[float | None], None] | None = None,
