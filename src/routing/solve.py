@@ -47,14 +47,14 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
         on_solution(best)
     deadline = started + options.time_limit * _SEARCH_SHARE - 1.2 * fill_seconds
 
-    def keep_if_better(routes: list[list[int]]) -> bool:
+    def keep_if_better(routes: list[list[int]], *, strictly: bool = False) -> bool:
         """Fill ``routes`` greedily and take them as the plan if they are worth at least as
-        much (in the engine's own timing and terms)."""
+        much (``strictly``: more) in the engine's own timing and terms."""
         nonlocal plan, left_out, best
         searched = _Inserter(problem, timer, screening.candidates, routes)
         searched_left_out = searched.fill()
         worth = searched.worth()
-        if worth < plan.worth():
+        if worth < plan.worth() or (strictly and worth == plan.worth()):
             return False
         plan, left_out, best = searched, searched_left_out, worth[1]
         return True
@@ -87,7 +87,7 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
             status = result.status
             if not any(result.routes):
                 status += "_greedy_plan"
-            elif not keep_if_better(result.routes):
+            elif not keep_if_better(result.routes, strictly=k > 0):
                 status += "_greedy_kept"
             statuses.append(status)
         solver_status = "_then_".join(statuses)
