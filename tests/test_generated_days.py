@@ -135,3 +135,14 @@ def test_regions_never_make_a_plan_worse_or_break_a_rule(plain):
     before = earned(greedy.routes)
     # The engine weighs travel on its own rounded matrix; the checker on geopy's geodesic.
     assert earned(routes) >= before - 1e-4 * abs(before)
+
+
+@pytest.mark.parametrize("size,seed,searches", [((60, 5), 2, 2), ((300, 20), 3, 1)])
+def test_small_days_get_two_whole_day_searches(size, seed, searches):
+    """Up to 1,000 (customer, collector) pairs the whole day is searched twice, from different
+    first plans, and the plan still passes the independent checker; larger days once."""
+    body = collection_day(*size, seed=seed, time_limit=4, plain=True)
+    response = plan(body)
+    status = response["solver_status"]
+    assert len(status.split("_then_")) == searches, status
+    assert response["summary"]["visits"] > size[1]
