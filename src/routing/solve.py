@@ -53,8 +53,8 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
         nonlocal plan, left_out, best
         searched = _Inserter(problem, timer, screening.candidates, routes)
         searched_left_out = searched.fill()
-        worth = searched.worth()
-        if worth < plan.worth() or (strictly and worth == plan.worth()):
+        worth, current = searched.worth(), plan.worth()
+        if worth < current or (strictly and worth == current):
             return False
         plan, left_out, best = searched, searched_left_out, worth[1]
         return True
@@ -78,6 +78,7 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
         starts = [None] if pairs > _TWO_STARTS_PAIRS else [None, day_model.cheapest_arc_guided]
         statuses = []
         for k, configure in enumerate(starts):
+            # A routing model is closed with its search parameters: one model per search.
             built = day_model.build(problem, screening.candidates, timer.windows)
             now = time.monotonic()
             result = day_model.search(built, deadline=now + (whole_until - now) / (len(starts) - k),
