@@ -1,0 +1,575 @@
+"""Ruin and recreate: improving a day plan with compiled string removals and best insertions.
+
+The method is slack induction by string removals (SISR, Christiaens and Vanden Berghe, 2020):
+each step takes out strings of consecutive visits from a few neighbouring routes around a random
+customer (with the left-out customers near it), puts the customers back one by one at their
+best feasible place, and keeps the new plan by simulated annealing. A step costs microseconds
+because it runs compiled (Numba) on integer arrays: one row per customer and per collector, the
+travel matrix as it is.
+
+Every rule of the engine's own timing (:mod:`routing.schedule`) is checked the same way here:
+shifts, windows (several per customer), the lunch break, visit and travel caps and load; who
+may visit whom comes from the screening. The objective is the routing model's: value (with the
+relationship bonus) minus travel cost, a mandatory customer left out costing more than any plan
+is worth, minus the balance cost of the busiest route. The caller re-times the routes with
+:class:`routing.schedule.RouteTimer` before taking them.
+
+The compiled functions are cached on disk (``cache=True``): the first run on a machine compiles
+them (seconds), later processes load them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numba
+import numpy as np
+
+from routing.problem import Problem
+
+# Customer columns.
+_LOC, _SVC, _NWIN, _PREF, _MAND, _DEMAND = range(6)
+# Collector columns.
+_START, _END, _SS, _SE, _BES, _BLE, _BDUR, _MAXV, _MAXT, _CAP = range(10)
+
+# SISR's parameters (the paper's: on average 10 customers out, strings of at most 10, split
+# strings half of the time, a place skipped with probability 0.01).
+AVERAGE_REMOVED = 10
+MAX_STRING = 10
+BLINK = 0.01
+# Simulated annealing from T_START to T_END (times the mean cost of the arc from a customer to
+# its nearest neighbour), geometric in the elapsed share of the time. Measured on 12 Solomon
+# instances at 10 s (8 s of ruin and recreate): mean gap 0.16% from 3, 0.15% from 1, 0.25% from
+# 10, 0.37% from 30 (single runs spread by about 0.1%).
+T_START = 3.0
+T_END = 0.1
+# Neighbours kept per customer for the ruin.
+NEIGHBOURS = 100
+# Steps between two looks at the clock.
+CHUNK = 200
+
+_BIG = 2**40
+
+
+class Day:
+    """A day plan in arrays, ready for the compiled steps."""
+
+    def __init__(self, problem: Problem, windows: Sequence[Sequence],
+                 candidates: dict[int, Sequence[int]]) -> None:
+        self.problem = problem
+        customers = problem.customers
+        self.ids = np.array(sorted(candidates), dtype=np.int64)  # row -> customer index
+        self.row = {int(i): r for r, i in enumerate(self.ids)}
+        n, k = len(self.ids), len(problem.collectors)
+        max_windows = max((len(windows[i]) for i in self.ids), default=1)
+        self.cust = np.zeros((n, 6), dtype=np.int64)
+        self.win = np.zeros((n, max(1, max_windows), 2), dtype=np.int64)
+        value = np.zeros(n, dtype=np.int64)
+        ids = {c.id: v for v, c in enumerate(problem.collectors)}
+        for r, i in enumerate(self.ids):
+            c = customers[i]
+            ws = windows[i]
+            self.cust[r] = (c.location, c.service_duration, len(ws),
+                            ids.get(c.preferred_collector, -1), c.mandatory, c.demand)
+            for w, tw in enumerate(ws):
+                self.win[r, w] = (tw.start, tw.end)
+            value[r] = c.value * 3600
+        self.value = value
+        self.allowed = np.zeros((n, k), dtype=np.bool_)
+        for r, i in enumerate(self.ids):
+            self.allowed[r, list(candidates[int(i)])] = True
+        self.veh = np.zeros((k, 10), dtype=np.int64)
+        for v, c in enumerate(problem.collectors):
+            brk = c.lunch_break
+            self.veh[v] = (c.start_location, c.end_location, c.shift_start, c.shift_end,
+                           brk.earliest_start if brk else 0, brk.latest_end if brk else 0,
+                           brk.duration if brk else -1,
+                           n if c.max_visits is None else c.max_visits,
+                           _BIG if c.max_travel_time is None else c.max_travel_time,
+                           _BIG if c.capacity is None else c.capacity)
+        policy = problem.policy
+        self.params = np.array([policy.travel_cost_per_hour, policy.preferred_bonus * 3600,
+                                policy.balance_cost_per_visit * 3600,
+                                4 * (int(value.sum()) + policy.preferred_bonus * 3600 * n + 1)],
+                               dtype=np.int64)
+        # One compiled version of the steps: int32 seconds (as routing.travel builds them).
+        self.durations = np.ascontiguousarray(problem.travel.durations, dtype=np.int32)
+        self.adj = self._neighbours()
+
+    def _neighbours(self) -> np.ndarray:
+        """Each customer's nearest customers (by travel both ways), nearest first."""
+        n = len(self.ids)
+        if n < 2:
+            return np.zeros((n, 0), dtype=np.int64)
+        take = min(NEIGHBOURS, n - 1)
+        loc = self.cust[:, _LOC]
+        out = np.empty((n, take), dtype=np.int64)
+        for a in range(0, n, 512):
+            rows = loc[a:a + 512]
+            d = (self.durations[np.ix_(rows, loc)].astype(np.int64)
+                 + self.durations[np.ix_(loc, rows)].T.astype(np.int64))
+            d[np.arange(len(rows)), np.arange(a, a + len(rows))] = np.iinfo(np.int64).max
+            part = np.argpartition(d, take - 1, axis=1)[:, :take]
+            order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
+            out[a:a + len(rows)] = np.take_along_axis(part, order, axis=1)
+        return out
+
+    def typical_arc_cost(self) -> float:
+        """The mean cost of driving from a customer to its nearest neighbour."""
+        if self.adj.shape[1] == 0:
+            return 1.0
+        loc = self.cust[:, _LOC]
+        legs = self.durations[loc, loc[self.adj[:, 0]]].astype(np.float64)
+        return max(1.0, float(legs.mean()) * max(1, int(self.params[0])))
+
+
+def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int, Sequence[int]],
+            routes: list[list[int]], *, deadline: float, seed: int = 0,
+            max_steps: int | None = None,
+            on_improvement: Callable[[float | None], None] | None = None
+            ) -> tuple[list[list[int]], int]:
+    """Improve ``routes`` (customer indices per collector) until ``deadline``, or for
+    ``max_steps`` steps (the same plan on every run; the deadline then only as a backstop).
+    ``on_improvement`` hears the objective of each better plan (value units; None while a
+    mandatory customer is left out). Returns the best routes found and how many steps ran."""
+    day = Day(problem, windows, candidates)
+    n, k = len(day.ids), len(problem.collectors)
+    if n == 0 or k == 0:
+        return [list(r) for r in routes], 0
+    seq = np.zeros((k, n + 1), dtype=np.int64)
+    length = np.zeros(k, dtype=np.int64)
+    for v, route in enumerate(routes):
+        rows = [day.row[i] for i in route if i in day.row]
+        seq[v, :len(rows)] = rows
+        length[v] = len(rows)
+    state = _State(seq, length, n)
+    _init(state.seq, state.length, state.route_of, state.travel, state.load, state.dep,
+          day.cust, day.win, day.veh, day.durations)
+    best_seq, best_len = state.seq.copy(), state.length.copy()
+    scale = day.typical_arc_cost()
+    t_start, t_end = T_START * scale, T_END * scale
+    costs = np.zeros(2, dtype=np.int64)  # current, best
+    costs[0] = costs[1] = _cost(state.length, state.route_of, state.travel, day.value,
+                                day.cust, day.params)
+    _seed(seed)
+    started = time.monotonic()
+    steps = 0
+    while True:
+        now = time.monotonic()
+        if now >= deadline or (max_steps is not None and steps >= max_steps):
+            break
+        if max_steps is not None:
+            share = steps / max_steps
+            chunk = min(CHUNK, max_steps - steps)
+        else:
+            share = (now - started) / max(1e-9, deadline - started)
+            chunk = CHUNK
+        temperature = t_start * (t_end / t_start) ** share
+        best_before = costs[1]
+        _steps(chunk, temperature, costs, state.seq, state.length, state.route_of, state.travel,
+               state.load, state.dep, best_seq, best_len, day.cust, day.win, day.veh,
+               day.durations, day.allowed, day.value, day.params, day.adj, state.scratch,
+               state.saved_seq, state.saved_len)
+        steps += chunk
+        if on_improvement is not None and costs[1] < best_before:
+            missed = costs[1] >= day.params[3]
+            on_improvement(None if missed else -float(costs[1]) / 3600)
+    out = [[int(day.ids[r]) for r in best_seq[v, :best_len[v]]] for v in range(k)]
+    return out, steps
+
+
+class _State:
+    def __init__(self, seq: np.ndarray, length: np.ndarray, n: int) -> None:
+        k, width = seq.shape
+        self.seq, self.length = seq, length
+        self.route_of = np.full(n, -1, dtype=np.int64)
+        self.travel = np.zeros(k, dtype=np.int64)
+        self.load = np.zeros(k, dtype=np.int64)
+        self.dep = np.zeros((k, width + 1), dtype=np.int64)
+        self.scratch = np.zeros(4 * n + 4 * k + 16, dtype=np.int64)
+        self.saved_seq = np.empty_like(seq)
+        self.saved_len = np.empty_like(length)
+
+
+@numba.njit(cache=True)
+def _seed(seed):
+    np.random.seed(seed)
+
+
+@numba.njit(cache=True)
+def _earliest(win, r, nwin, ready):
+    """Earliest service start at or after ``ready`` in customer ``r``'s windows, or -1."""
+    for w in range(nwin):
+        if ready <= win[r, w, 1]:
+            return max(ready, win[r, w, 0])
+    return -1
+
+
+@numba.njit(cache=True)
+def _forward(seq, n, veh, v, cust, win, dur, gap):
+    """Arrival at the end of route ``seq[:n]`` with the break in ``gap`` (-1: none), or -1."""
+    t = veh[v, _SS]
+    prev = veh[v, _START]
+    for kk in range(n + 1):
+        nxt = cust[seq[kk], _LOC] if kk < n else veh[v, _END]
+        leg = dur[prev, nxt]
+        if kk == gap:
+            bes, bdur = veh[v, _BES], veh[v, _BDUR]
+            b = max(t, bes)
+            if b + bdur > veh[v, _BLE]:
+                return -1
+            if t + leg <= bes:
+                ready = bes + bdur
+            else:
+                ready = max(t + leg, bes) + bdur
+        else:
+            ready = t + leg
+        if kk < n:
+            r = seq[kk]
+            start = _earliest(win, r, cust[r, _NWIN], ready)
+            if start < 0:
+                return -1
+            t = start + cust[r, _SVC]
+            prev = nxt
+        else:
+            if ready > veh[v, _SE]:
+                return -1
+            return ready
+    return -1
+
+
+@numba.njit(cache=True)
+def _feasible_times(seq, n, veh, v, cust, win, dur):
+    """Whether route ``seq[:n]`` of collector ``v`` has a timetable (the break in some gap)."""
+    if veh[v, _BDUR] < 0:
+        return _forward(seq, n, veh, v, cust, win, dur, -1) >= 0
+    latest = veh[v, _BLE] - veh[v, _BDUR]
+    t = veh[v, _SS]
+    prev = veh[v, _START]
+    for kk in range(n):
+        if max(t, veh[v, _BES]) > latest:
+            return False
+        if _forward(seq, n, veh, v, cust, win, dur, kk) >= 0:
+            return True
+        r = seq[kk]
+        start = _earliest(win, r, cust[r, _NWIN], t + dur[prev, cust[r, _LOC]])
+        if start < 0:
+            return False
+        t = start + cust[r, _SVC]
+        prev = cust[r, _LOC]
+    if max(t, veh[v, _BES]) <= latest:
+        return _forward(seq, n, veh, v, cust, win, dur, n) >= 0
+    return False
+
+
+@numba.njit(cache=True)
+def _retime(seq, length, travel, load, dep, v, cust, win, veh, dur):
+    """Route ``v``'s travel, load and, without a break, departure times (``dep[v, p]``: leaving
+    stop ``p``, the start being stop 0)."""
+    n = length[v]
+    prev = veh[v, _START]
+    t = veh[v, _SS]
+    dep[v, 0] = t
+    tr = 0
+    ld = 0
+    for kk in range(n):
+        r = seq[v, kk]
+        loc = cust[r, _LOC]
+        tr += dur[prev, loc]
+        ld += cust[r, _DEMAND]
+        start = _earliest(win, r, cust[r, _NWIN], t + dur[prev, loc])
+        t = (start if start >= 0 else t + dur[prev, loc]) + cust[r, _SVC]
+        dep[v, kk + 1] = t
+        prev = loc
+    tr += dur[prev, veh[v, _END]]
+    travel[v] = tr
+    load[v] = ld
+
+
+@numba.njit(cache=True)
+def _init(seq, length, route_of, travel, load, dep, cust, win, veh, dur):
+    for v in range(seq.shape[0]):
+        for kk in range(length[v]):
+            route_of[seq[v, kk]] = v
+        _retime(seq, length, travel, load, dep, v, cust, win, veh, dur)
+
+
+@numba.njit(cache=True)
+def _cost(length, route_of, travel, value, cust, params):
+    """The plan's cost: travel cost minus value, mandatory misses, balance (lower is better)."""
+    c = 0
+    busiest = 0
+    for v in range(length.shape[0]):
+        c += travel[v] * params[0]
+        busiest = max(busiest, length[v])
+    for r in range(route_of.shape[0]):
+        v = route_of[r]
+        if v >= 0:
+            c -= value[r]
+            if cust[r, _PREF] == v:
+                c -= params[1]
+        elif cust[r, _MAND]:
+            c += params[3]
+    return c + params[2] * busiest
+
+
+@numba.njit(cache=True)
+def _fits_at(seq, length, dep, v, p, r, cust, win, veh, dur, buf):
+    """Whether customer ``r`` fits into route ``v`` before position ``p`` (time only)."""
+    n = length[v]
+    if veh[v, _BDUR] < 0:
+        # No break: earliest times only grow; once a stop is left no later than before, the
+        # rest of the route is as it was.
+        prev = veh[v, _START] if p == 0 else cust[seq[v, p - 1], _LOC]
+        t = dep[v, p]
+        loc = cust[r, _LOC]
+        start = _earliest(win, r, cust[r, _NWIN], t + dur[prev, loc])
+        if start < 0:
+            return False
+        t = start + cust[r, _SVC]
+        prev = loc
+        for kk in range(p, n):
+            q = seq[v, kk]
+            ql = cust[q, _LOC]
+            start = _earliest(win, q, cust[q, _NWIN], t + dur[prev, ql])
+            if start < 0:
+                return False
+            t = start + cust[q, _SVC]
+            if t <= dep[v, kk + 1]:
+                return True
+            prev = ql
+        return t + dur[prev, veh[v, _END]] <= veh[v, _SE]
+    for kk in range(p):
+        buf[kk] = seq[v, kk]
+    buf[p] = r
+    for kk in range(p, n):
+        buf[kk + 1] = seq[v, kk]
+    return _feasible_times(buf, n + 1, veh, v, cust, win, dur)
+
+
+@numba.njit(cache=True)
+def _remove(seq, length, route_of, travel, load, dep, r, cust, win, veh, dur):
+    v = route_of[r]
+    n = length[v]
+    p = 0
+    while seq[v, p] != r:
+        p += 1
+    for kk in range(p, n - 1):
+        seq[v, kk] = seq[v, kk + 1]
+    length[v] = n - 1
+    route_of[r] = -1
+    _retime(seq, length, travel, load, dep, v, cust, win, veh, dur)
+
+
+@numba.njit(cache=True)
+def _insert_best(seq, length, route_of, travel, load, dep, r, cust, win, veh, dur, allowed,
+                 value, params, buf):
+    """Put customer ``r`` at its most profitable feasible place (optional customers only where
+    they gain); return whether it went in."""
+    loc = cust[r, _LOC]
+    base = value[r] + (params[3] if cust[r, _MAND] else 0)
+    best_gain = 0.0 if not cust[r, _MAND] else -1e30
+    best_extra = 0
+    best_v = -1
+    best_p = -1
+    for v in range(length.shape[0]):
+        if not allowed[r, v]:
+            continue
+        n = length[v]
+        if n >= veh[v, _MAXV] or load[v] + cust[r, _DEMAND] > veh[v, _CAP]:
+            continue
+        bonus = params[1] if cust[r, _PREF] == v else 0
+        for p in range(n + 1):
+            prev = veh[v, _START] if p == 0 else cust[seq[v, p - 1], _LOC]
+            nxt = veh[v, _END] if p == n else cust[seq[v, p], _LOC]
+            extra = dur[prev, loc] + dur[loc, nxt] - dur[prev, nxt]
+            if travel[v] + extra > veh[v, _MAXT]:
+                continue
+            gain = float(base + bonus - extra * params[0])
+            if gain < best_gain or (gain == best_gain and (best_v < 0 or extra >= best_extra)):
+                continue
+            if np.random.random() < BLINK:
+                continue
+            if not _fits_at(seq, length, dep, v, p, r, cust, win, veh, dur, buf):
+                continue
+            best_gain, best_extra, best_v, best_p = gain, extra, v, p
+    if best_v < 0:
+        return False
+    v, p, n = best_v, best_p, length[best_v]
+    for kk in range(n, p, -1):
+        seq[v, kk] = seq[v, kk - 1]
+    seq[v, p] = r
+    length[v] = n + 1
+    route_of[r] = v
+    _retime(seq, length, travel, load, dep, v, cust, win, veh, dur)
+    return True
+
+
+@numba.njit(cache=True)
+def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, best_seq,
+           best_len, cust, win, veh, dur, allowed, value, params, adj, scratch, saved_seq,
+           saved_len):
+    """``count`` ruin-and-recreate steps at ``temperature``; ``costs`` holds the current and the
+    best plan's cost, ``best_seq``/``best_len`` the best plan."""
+    n = route_of.shape[0]
+    k = length.shape[0]
+    pool = scratch[:n]
+    in_pool = scratch[n:2 * n]
+    touched = scratch[2 * n:2 * n + k]
+    dirty = scratch[2 * n + k:2 * n + 2 * k]  # changed since the best plan was copied
+    key = np.empty(n, dtype=np.float64)
+    buf = np.empty(seq.shape[1] + 1, dtype=np.int64)
+    for _ in range(count):
+        # Ruin.
+        npool = 0
+        for v in range(k):
+            touched[v] = 0
+        visited = 0
+        for v in range(k):
+            visited += length[v]
+        used = 0
+        for v in range(k):
+            if length[v] > 0:
+                used += 1
+        avg_len = visited / max(1, used)
+        ls_max = min(float(MAX_STRING), max(1.0, avg_len))
+        ks_max = 4.0 * AVERAGE_REMOVED / (1.0 + ls_max) - 1.0
+        ks = int(np.random.random() * ks_max) + 1
+        seed_r = np.random.randint(n)
+        ruined = 0
+        for j in range(-1, adj.shape[1]):
+            if ruined >= ks:
+                break
+            c = seed_r if j < 0 else adj[seed_r, j]
+            if in_pool[c]:
+                continue
+            v = route_of[c]
+            if v < 0:
+                if j < 3 * AVERAGE_REMOVED:
+                    in_pool[c] = 1
+                    pool[npool] = c
+                    npool += 1
+                continue
+            if touched[v]:
+                continue
+            touched[v] = 1
+            saved_seq[v, :length[v]] = seq[v, :length[v]]
+            saved_len[v] = length[v]
+            ruined += 1
+            nv = length[v]
+            lt_max = min(float(nv), ls_max)
+            lt = int(np.random.random() * lt_max) + 1
+            pos = 0
+            while seq[v, pos] != c:
+                pos += 1
+            # A string of lt visits containing c, or (half of the time) a longer one of which
+            # m visits in the middle stay.
+            keep = 0
+            if np.random.random() < 0.5 and lt < nv:
+                keep = 1
+                while lt + keep < nv and np.random.random() > 0.01:
+                    keep += 1
+                    if keep >= nv - lt:
+                        break
+            span = lt + keep
+            lo = pos - np.random.randint(span)
+            if lo < 0:
+                lo = 0
+            if lo + span > nv:
+                lo = nv - span
+            keep_from = lo + np.random.randint(lt + 1) if keep > 0 else lo + span
+            out = 0
+            for kk in range(lo, lo + span):
+                if keep > 0 and keep_from <= kk < keep_from + keep:
+                    continue
+                q = seq[v, kk]
+                pool[npool] = q
+                in_pool[q] = 1
+                npool += 1
+                out += 1
+            w = 0
+            for kk in range(nv):
+                q = seq[v, kk]
+                if in_pool[q] and route_of[q] == v:
+                    route_of[q] = -1
+                    continue
+                seq[v, w] = q
+                w += 1
+            length[v] = w
+            _retime(seq, length, travel, load, dep, v, cust, win, veh, dur)
+        for r in range(n):
+            if route_of[r] < 0 and cust[r, _MAND] and not in_pool[r]:
+                in_pool[r] = 1
+                pool[npool] = r
+                npool += 1
+        # Recreate, in one of four orders: random, by value, far from or near the seed.
+        mode = np.random.randint(4)
+        seed_loc = cust[seed_r, _LOC]
+        for a in range(npool):
+            q = pool[a]
+            if mode == 0:
+                key[a] = np.random.random()
+            elif mode == 1:
+                key[a] = -float(value[q]) - (1e18 if cust[q, _MAND] else 0.0)
+            elif mode == 2:
+                key[a] = -float(dur[seed_loc, cust[q, _LOC]])
+            else:
+                key[a] = float(dur[seed_loc, cust[q, _LOC]])
+        order = np.argsort(key[:npool])
+        for a in range(npool):
+            q = pool[order[a]]
+            if _insert_best(seq, length, route_of, travel, load, dep, q, cust, win, veh, dur,
+                            allowed, value, params, buf):
+                v = route_of[q]
+                if not touched[v]:
+                    # A route not ruined: keep a copy of it as it was before this insertion.
+                    touched[v] = 1
+                    saved_len[v] = length[v] - 1
+                    w = 0
+                    for kk in range(length[v]):
+                        if seq[v, kk] != q:
+                            saved_seq[v, w] = seq[v, kk]
+                            w += 1
+        new_cost = _cost(length, route_of, travel, value, cust, params)
+        if float(new_cost - costs[0]) < -temperature * np.log(np.random.random()):
+            costs[0] = new_cost
+            for v in range(k):
+                if touched[v]:
+                    dirty[v] = 1
+            if new_cost < costs[1]:
+                costs[1] = new_cost
+                # Only the routes changed since the last best are copied.
+                for v in range(k):
+                    if dirty[v]:
+                        best_seq[v, :length[v]] = seq[v, :length[v]]
+                        best_len[v] = length[v]
+                        dirty[v] = 0
+        else:
+            for a in range(npool):
+                route_of[pool[a]] = -1
+            for v in range(k):
+                if touched[v]:
+                    length[v] = saved_len[v]
+                    seq[v, :saved_len[v]] = saved_seq[v, :saved_len[v]]
+                    for kk in range(saved_len[v]):
+                        route_of[seq[v, kk]] = v
+                    _retime(seq, length, travel, load, dep, v, cust, win, veh, dur)
+        for a in range(npool):
+            in_pool[pool[a]] = 0
+
+
+def _compile() -> None:
+    """Compile (or load from the disk cache) every step function on a two-customer day, so that
+    no solve pays for compiling inside its time limit."""
+    from routing.problem import Collector, Customer, TimeWindow, TravelMatrix
+
+    matrix = np.array([[0, 5, 5], [5, 0, 5], [5, 5, 0]], dtype=np.int32)
+    customers = tuple(Customer(str(k), k, 10, 1, (TimeWindow(0, 100),)) for k in (1, 2))
+    tiny = Problem((Collector("c", 0, 0, 0, 100),), customers, TravelMatrix(matrix, matrix))
+    windows = [c.time_windows for c in customers]
+    improve(tiny, windows, {0: (0,), 1: (0,)}, [[0]], deadline=time.monotonic() + 60,
+            max_steps=2)
+
+
+_compile()
