@@ -23,7 +23,8 @@ from routing.solution import (Plan, Reason, Route, Status, Step, StepKind, Summa
                               Unassigned)
 
 # Hears the objective of each plan found (value units): the greedy first plan, then each plan
-# the search finds (None while a mandatory customer is left out of it) or each improved region.
+# the search finds, then each better plan of ruin and recreate (None while a mandatory customer
+# is left out of it).
 ProgressCallback = Callable[[float | None], None]
 
 
