@@ -198,7 +198,7 @@ class _State:
         self.travel = np.zeros(k, dtype=np.int64)
         self.load = np.zeros(k, dtype=np.int64)
         self.dep = np.zeros((k, width + 1), dtype=np.int64)
-        self.scratch = np.zeros(4 * n + 4 * k + 16, dtype=np.int64)
+        self.scratch = np.zeros(2 * n + 2 * k, dtype=np.int64)  # pool, in pool, touched, dirty
         self.saved_seq = np.empty_like(seq)
         self.saved_len = np.empty_like(length)
 
@@ -360,20 +360,6 @@ def _fits_at(seq, length, dep, v, p, r, cust, win, veh, dur, buf):
 
 
 @numba.njit(cache=True)
-def _remove(seq, length, route_of, travel, load, dep, r, cust, win, veh, dur):
-    v = route_of[r]
-    n = length[v]
-    p = 0
-    while seq[v, p] != r:
-        p += 1
-    for kk in range(p, n - 1):
-        seq[v, kk] = seq[v, kk + 1]
-    length[v] = n - 1
-    route_of[r] = -1
-    _retime(seq, length, travel, load, dep, v, cust, win, veh, dur)
-
-
-@numba.njit(cache=True)
 def _insert_best(seq, length, route_of, travel, load, dep, r, cust, win, veh, dur, allowed,
                  value, params, buf):
     """Put customer ``r`` at its most profitable feasible place (optional customers only where
@@ -481,8 +467,6 @@ def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, 
                 keep = 1
                 while lt + keep < nv and np.random.random() > 0.01:
                     keep += 1
-                    if keep >= nv - lt:
-                        break
             span = lt + keep
             lo = pos - np.random.randint(span)
             if lo < 0:

@@ -44,21 +44,20 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
     plan = _Inserter(problem, timer, screening.candidates, [[] for _ in problem.collectors])
     left_out = plan.fill()
     fill_seconds = time.monotonic() - fill_started
-    best = plan.worth()[1]
     if on_solution is not None:
-        on_solution(best)
+        on_solution(plan.worth()[1])
     deadline = started + options.time_limit * _SEARCH_SHARE - 1.2 * fill_seconds
 
     def keep_if_better(routes: list[list[int]], *, strictly: bool = False) -> bool:
         """Fill ``routes`` greedily and take them as the plan if they are worth at least as
         much (``strictly``: more) in the engine's own timing and terms."""
-        nonlocal plan, left_out, best
+        nonlocal plan, left_out
         searched = _Inserter(problem, timer, screening.candidates, routes)
         searched_left_out = searched.fill()
         worth, current = searched.worth(), plan.worth()
         if worth < current or (strictly and worth == current):
             return False
-        plan, left_out, best = searched, searched_left_out, worth[1]
+        plan, left_out = searched, searched_left_out
         return True
 
     solver_status = "nothing_to_plan"
@@ -94,7 +93,7 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
         # Ruin and recreate for the rest of the time (in deterministic mode, a number of
         # steps set by the work limit, the deadline only as a backstop).
         routes, steps = recreate.improve(
-            problem, timer.windows, screening.candidates, [list(r) for r in plan.routes],
+            problem, timer.windows, screening.candidates, plan.routes,
             deadline=deadline, seed=options.seed,
             max_steps=options.work_limit * _STEPS_PER_WORK if options.deterministic else None,
             on_improvement=on_solution)
