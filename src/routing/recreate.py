@@ -51,6 +51,11 @@ T_END = 0.1
 # days at 10 s: 349,592 and 1,250,299 without, 349,588 and 1,251,305 with 0.1, 349,575 and
 # 1,248,991 with 0.5.
 VALUE_TEMPERATURE = 0.1
+# Share of the time (or steps) that then anneals again, from the best plan, at the scale of
+# travel alone (T_START to T_END times the nearest-neighbour arc). Generated 60 x 5 days, seeds
+# 0-4 at 10 s: 365,312 / 286,481 / 225,864 / 270,644 / 265,760 without, 365,315 / 286,483 /
+# 225,870 / 270,647 / 265,764 with 0.2 (0.1: 365,315 / 286,482 / 225,870 / 270,647 / 265,763).
+POLISH_SHARE = 0.2
 # Neighbours kept per customer for the ruin.
 NEIGHBOURS = 100
 # Steps between two looks at the clock.
@@ -128,11 +133,14 @@ class Day:
             return 1.0
         loc = self.cust[:, _LOC]
         legs = self.durations[loc, loc[self.adj[:, 0]]].astype(np.float64)
-        arc = float(legs.mean()) * max(1, int(self.params[0]))
+        return max(1.0, float(legs.mean()) * max(1, int(self.params[0])))
+
+    def value_scale(self) -> float:
+        """VALUE_TEMPERATURE times the median value of an optional customer (0 if none)."""
         optional = self.value[(self.cust[:, _MAND] == 0) & (self.value > 0)]
-        if len(optional) and VALUE_TEMPERATURE > 0:
-            arc = max(arc, VALUE_TEMPERATURE * float(np.median(optional)))
-        return max(1.0, arc)
+        if not len(optional):
+            return 0.0
+        return VALUE_TEMPERATURE * float(np.median(optional))
 
 
 def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int, Sequence[int]],
@@ -158,34 +166,49 @@ def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int,
     _init(state.seq, state.length, state.route_of, state.travel, state.load, state.dep,
           day.cust, day.win, day.veh, day.durations)
     best_seq, best_len = state.seq.copy(), state.length.copy()
-    scale = day.typical_arc_cost()
-    t_start, t_end = T_START * scale, T_END * scale
+    arc = day.typical_arc_cost()
+    hot = max(arc, day.value_scale())
+    # Where the value scale is the hotter, annealing at it may give up a customer for a while;
+    # the last POLISH_SHARE then anneals again from the best plan at the scale of travel alone,
+    # which orders the visits finely.
+    phases = [(arc, 1.0)] if hot == arc else [(hot, 1.0 - POLISH_SHARE), (arc, 1.0)]
     costs = np.zeros(2, dtype=np.int64)  # current, best
     costs[0] = costs[1] = _cost(state.length, state.route_of, state.travel, day.value,
                                 day.cust, day.params)
     _seed(seed)
     started = time.monotonic()
+    span = max(1e-9, deadline - started)
     steps = 0
-    while True:
-        now = time.monotonic()
-        if now >= deadline or (max_steps is not None and steps >= max_steps):
-            break
-        if max_steps is not None:
-            share = steps / max_steps
-            chunk = min(CHUNK, max_steps - steps)
-        else:
-            share = (now - started) / max(1e-9, deadline - started)
-            chunk = CHUNK
-        temperature = t_start * (t_end / t_start) ** share
-        best_before = costs[1]
-        _steps(chunk, temperature, costs, state.seq, state.length, state.route_of, state.travel,
-               state.load, state.dep, best_seq, best_len, day.cust, day.win, day.veh,
-               day.durations, day.allowed, day.value, day.params, day.adj, state.scratch,
-               state.saved_seq, state.saved_len)
-        steps += chunk
-        if on_improvement is not None and costs[1] < best_before:
-            missed = costs[1] >= day.params[3]
-            on_improvement(None if missed else -float(costs[1]) / 3600)
+    phase_from = 0.0
+    for phase, (scale, until) in enumerate(phases):
+        if phase > 0:
+            state.seq[:], state.length[:] = best_seq, best_len
+            state.route_of[:] = -1
+            state.scratch[:] = 0
+            _init(state.seq, state.length, state.route_of, state.travel, state.load, state.dep,
+                  day.cust, day.win, day.veh, day.durations)
+            costs[0] = costs[1]
+        t_start, t_end = T_START * scale, T_END * scale
+        while True:
+            now = time.monotonic()
+            if now >= deadline or (max_steps is not None and steps >= max_steps):
+                break
+            share = steps / max_steps if max_steps is not None else (now - started) / span
+            if share >= until:
+                break
+            chunk = CHUNK if max_steps is None else min(CHUNK, max_steps - steps)
+            local = (share - phase_from) / (until - phase_from)
+            temperature = t_start * (t_end / t_start) ** local
+            best_before = costs[1]
+            _steps(chunk, temperature, costs, state.seq, state.length, state.route_of,
+                   state.travel, state.load, state.dep, best_seq, best_len, day.cust, day.win,
+                   day.veh, day.durations, day.allowed, day.value, day.params, day.adj,
+                   state.scratch, state.saved_seq, state.saved_len)
+            steps += chunk
+            if on_improvement is not None and costs[1] < best_before:
+                missed = costs[1] >= day.params[3]
+                on_improvement(None if missed else -float(costs[1]) / 3600)
+        phase_from = until
     out = [[int(day.ids[r]) for r in best_seq[v, :best_len[v]]] for v in range(k)]
     return out, steps
 
