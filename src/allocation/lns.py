@@ -78,7 +78,8 @@ def solve(problem: Assignment, *, time_limit: float, seed: int = 0, workers: int
     priced = (problem.score - weight_price[problem.agent] * problem.weight
               - case_price[problem.agent])
     chosen = improve(problem, first.chosen, deadline=deadline, seed=seed,
-                     bound=first.bound, on_solution=on_solution, priced=priced)
+                     bound=first.bound, on_solution=on_solution, priced=priced,
+                     workers=workers)
     value = fixed_objective(problem, chosen, _centre(problem, chosen))
     status = "optimal" if first.bound is not None and value >= first.bound - 1e-9 else "feasible"
     return Result(chosen, value, first.bound, status, time.monotonic() - started)
@@ -87,7 +88,7 @@ def solve(problem: Assignment, *, time_limit: float, seed: int = 0, workers: int
 def improve(problem: Assignment, chosen: np.ndarray, *, deadline: float, seed: int = 0,
             bound: float | None = None,
             on_solution: Callable[[float, float], None] | None = None,
-            priced: np.ndarray | None = None) -> np.ndarray:
+            priced: np.ndarray | None = None, workers: int = 1) -> np.ndarray:
     """Improve a feasible ``chosen`` (pair per item, -1: not assigned) until ``deadline``.
     ``priced`` is each pair's score net of its agent's capacity prices (default: the score)."""
     priced = problem.score if priced is None else priced
@@ -119,7 +120,7 @@ def improve(problem: Assignment, chosen: np.ndarray, *, deadline: float, seed: i
         if limit <= 0.01:
             break
         result = model.solve_exact(sub, time_limit=limit, seed=int(rng.integers(1 << 30)),
-                                   hint=hint)
+                                   hint=hint, workers=workers)
         if result.status in ("optimal", "feasible") and result.objective > before + 1e-9:
             chosen[items] = np.where(result.chosen >= 0, pairs[np.maximum(result.chosen, 0)], -1)
             value += result.objective - before
