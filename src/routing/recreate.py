@@ -135,6 +135,15 @@ class Day:
         legs = self.durations[loc, loc[self.adj[:, 0]]].astype(np.float64)
         return max(1.0, float(legs.mean()) * max(1, int(self.params[0])))
 
+    def travel_breaks_ties(self) -> bool:
+        """Whether no amount of driving the collectors' shifts allow outweighs the least
+        valuable optional customer."""
+        optional = self.value[(self.cust[:, _MAND] == 0) & (self.value > 0)]
+        if not len(optional):
+            return False
+        shifts = np.maximum(0, self.veh[:, _SE] - self.veh[:, _SS]).sum()
+        return int(shifts) * int(self.params[0]) < int(optional.min())
+
     def value_scale(self) -> float:
         """VALUE_TEMPERATURE times the median value of an optional customer (0 if none)."""
         optional = self.value[(self.cust[:, _MAND] == 0) & (self.value > 0)]
@@ -171,7 +180,10 @@ def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int,
     # Where the value scale is the hotter, annealing at it may give up a customer for a while;
     # the last POLISH_SHARE then anneals again from the best plan at the scale of travel alone,
     # which orders the visits finely.
-    phases = [(arc, 1.0)] if hot == arc else [(hot, 1.0 - POLISH_SHARE), (arc, 1.0)]
+    # (Not where travel only breaks ties, as in the TOPTW: there it would only take time from
+    # the search for value.)
+    phases = ([(hot, 1.0)] if hot == arc or day.travel_breaks_ties()
+              else [(hot, 1.0 - POLISH_SHARE), (arc, 1.0)])
     costs = np.zeros(2, dtype=np.int64)  # current, best
     costs[0] = costs[1] = _cost(state.length, state.route_of, state.travel, day.value,
                                 day.cust, day.params)
