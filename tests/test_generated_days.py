@@ -150,3 +150,25 @@ def test_small_days_get_two_whole_day_searches(size, seed, searches):
     status = response["solver_status"]
     assert len(status.split("_then_")) == searches, status
     assert response["summary"]["visits"] > size[1]
+
+
+def test_travel_only_breaks_ties_where_no_drive_outweighs_a_customer():
+    """The polishing phase of ruin and recreate (annealing again at the scale of travel) runs on
+    collection days, where driving costs weigh against values, and not where travel only breaks
+    ties (no amount of driving outweighs the least valuable optional customer)."""
+    import dataclasses
+
+    from api.schemas.plan import PlanRequest, to_problem
+    from routing import recreate, rules
+    from routing.schedule import RouteTimer
+
+    body = collection_day(60, 5, seed=0, time_limit=10, plain=True)
+    problem, _ = to_problem(PlanRequest.model_validate(body))
+    timer = RouteTimer(problem.customers, problem.travel.durations, problem.travel.distances)
+    candidates = rules.screen(problem, timer).candidates
+    assert not recreate.Day(problem, timer.windows, candidates).travel_breaks_ties()
+    # Customers worth 100,000 times more: no day of driving (five nine-hour shifts at forty
+    # currency units an hour) outweighs any of them.
+    rich = dataclasses.replace(problem, customers=tuple(
+        dataclasses.replace(c, value=c.value * 100_000) for c in problem.customers))
+    assert recreate.Day(rich, timer.windows, candidates).travel_breaks_ties()
