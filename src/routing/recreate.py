@@ -53,8 +53,8 @@ T_END = 0.1
 VALUE_TEMPERATURE = 0.1
 # Share of the time (or steps) that then anneals again, from the best plan, at the scale of
 # travel alone (T_START to T_END times the nearest-neighbour arc). Generated 60 x 5 days, seeds
-# 0-4 at 10 s: 365,312 / 286,481 / 225,864 / 270,644 / 265,760 without, 365,315 / 286,483 /
-# 225,870 / 270,647 / 265,764 with 0.2 (0.1: 365,315 / 286,482 / 225,870 / 270,647 / 265,763).
+# 0-4 at 10 s: 365,312 / 286,481 / 225,864 / 270,644 / 265,760 without, 365,314.7 / 286,482.9 /
+# 225,870.4 / 270,647.3 / 265,763.6 with 0.2 (two other runs: within 1.3 units of these).
 POLISH_SHARE = 0.2
 # Neighbours kept per customer for the ruin.
 NEIGHBOURS = 100
