@@ -93,6 +93,7 @@ class Day:
                 self.win[r, w] = (tw.start, tw.end)
             value[r] = c.value * 3600
         self.value = value
+        self.optional_values = value[(self.cust[:, _MAND] == 0) & (value > 0)]
         self.allowed = np.zeros((n, k), dtype=np.bool_)
         for r, i in enumerate(self.ids):
             self.allowed[r, list(candidates[int(i)])] = True
@@ -143,20 +144,18 @@ class Day:
     def travel_breaks_ties(self) -> bool:
         """Whether no amount of driving the collectors' shifts allow outweighs the least
         valuable optional customer."""
-        optional = self.value[(self.cust[:, _MAND] == 0) & (self.value > 0)]
-        if not len(optional):
+        if not len(self.optional_values):
             return False
         shifts = np.maximum(0, self.veh[:, _SE] - self.veh[:, _SS]).sum()
-        return int(shifts) * int(self.params[0]) < int(optional.min())
+        return int(shifts) * int(self.params[0]) < int(self.optional_values.min())
 
     def value_scale(self) -> float:
         """VALUE_TEMPERATURE (VALUE_TEMPERATURE_TIES where travel only breaks ties) times the
         median value of an optional customer (0 if none)."""
-        optional = self.value[(self.cust[:, _MAND] == 0) & (self.value > 0)]
-        if not len(optional):
+        if not len(self.optional_values):
             return 0.0
         share = VALUE_TEMPERATURE_TIES if self.travel_breaks_ties() else VALUE_TEMPERATURE
-        return share * float(np.median(optional))
+        return share * float(np.median(self.optional_values))
 
 
 def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int, Sequence[int]],
@@ -179,8 +178,7 @@ def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int,
         seq[v, :len(rows)] = rows
         length[v] = len(rows)
     state = _State(seq, length, n)
-    _init(state.seq, state.length, state.route_of, state.travel, state.load, state.dep,
-          day.cust, day.win, day.veh, day.durations)
+    state.start(day)
     best_seq, best_len = state.seq.copy(), state.length.copy()
     arc = day.typical_arc_cost()
     hot = max(arc, day.value_scale())
@@ -202,10 +200,7 @@ def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int,
     for phase, (scale, until) in enumerate(phases):
         if phase > 0:
             state.seq[:], state.length[:] = best_seq, best_len
-            state.route_of[:] = -1
-            state.scratch[:] = 0
-            _init(state.seq, state.length, state.route_of, state.travel, state.load, state.dep,
-                  day.cust, day.win, day.veh, day.durations)
+            state.start(day)
             costs[0] = costs[1]
         t_start, t_end = T_START * scale, T_END * scale
         while True:
@@ -243,6 +238,14 @@ class _State:
         self.scratch = np.zeros(2 * n + 2 * k, dtype=np.int64)  # pool, in pool, touched, dirty
         self.saved_seq = np.empty_like(seq)
         self.saved_len = np.empty_like(length)
+
+    def start(self, day: Day) -> None:
+        """Take ``seq``/``length`` as the current plan: who visits whom, travel, load and
+        times recomputed, nothing in the pool, every route as in the best plan."""
+        self.route_of[:] = -1
+        self.scratch[:] = 0
+        _init(self.seq, self.length, self.route_of, self.travel, self.load, self.dep,
+              day.cust, day.win, day.veh, day.durations)
 
 
 @numba.njit(cache=True)
