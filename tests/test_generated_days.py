@@ -154,8 +154,9 @@ def test_small_days_get_two_whole_day_searches(size, seed, searches):
 
 def test_travel_only_breaks_ties_where_no_drive_outweighs_a_customer():
     """The polishing phase of ruin and recreate (annealing again at the scale of travel) runs on
-    collection days, where driving costs weigh against values, and not where travel only breaks
-    ties (no amount of driving outweighs the least valuable optional customer)."""
+    collection days, where driving costs weigh against values; where travel only breaks ties
+    (no amount of driving outweighs the least valuable optional customer) the annealing instead
+    runs in rounds at the value scale."""
     import dataclasses
 
     from api.schemas.plan import PlanRequest, to_problem
@@ -166,9 +167,18 @@ def test_travel_only_breaks_ties_where_no_drive_outweighs_a_customer():
     problem, _ = to_problem(PlanRequest.model_validate(body))
     timer = RouteTimer(problem.customers, problem.travel.durations, problem.travel.distances)
     candidates = rules.screen(problem, timer).candidates
-    assert not recreate.Day(problem, timer.windows, candidates).travel_breaks_ties()
+    day = recreate.Day(problem, timer.windows, candidates)
+    assert not day.travel_breaks_ties()
+    (hot, polish_from), (arc, end) = day.phases()
+    assert hot == day.value_scale() > arc == day.typical_arc_cost()
+    assert (polish_from, end) == (1 - recreate.POLISH_SHARE, 1.0)
     # Customers worth 100,000 times more: no day of driving (five nine-hour shifts at forty
     # currency units an hour) outweighs any of them.
     rich = dataclasses.replace(problem, customers=tuple(
         dataclasses.replace(c, value=c.value * 100_000) for c in problem.customers))
-    assert recreate.Day(rich, timer.windows, candidates).travel_breaks_ties()
+    rich_day = recreate.Day(rich, timer.windows, candidates)
+    assert rich_day.travel_breaks_ties()
+    rounds = rich_day.phases()
+    assert len(rounds) == recreate.ROUNDS_TIES > 1
+    assert {scale for scale, _ in rounds} == {rich_day.value_scale()}
+    assert [end for _, end in rounds][-1] == 1.0

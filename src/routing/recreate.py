@@ -61,6 +61,14 @@ VALUE_TEMPERATURE_TIES = 0.3
 # 0-4 at 10 s: 365,312 / 286,481 / 225,864 / 270,644 / 265,760 without, 365,314.7 / 286,482.9 /
 # 225,870.4 / 270,647.3 / 265,763.6 with 0.2 (two other runs: within 1.3 units of these).
 POLISH_SHARE = 0.2
+# Where travel only breaks ties, the annealing runs in this many rounds of equal length, each
+# from the best plan so far, hot to cold. Single routes (TOPTW m = 1; pr02, pr04, pr05, pr09,
+# r107, pr07, pr10, two search seeds each at 10 s): total score 6,284 in one round, 6,334 in
+# two, 6,310 in three, 6,332 in four; proven optima reached 9, 10, 10 and 10 times of 12
+# (pr05 seeds 0-3: 595 / 583 / 591 / 580 in one round, 595 / 590 / 595 / 595 in two; pr09:
+# 469 / 490 / 469 / 493 in one, 493 four times in three). Two to four paths (18 runs): 12,897
+# in one round, 12,889 in four (within the spread of single runs), 12,844 in two.
+ROUNDS_TIES = 4
 # Neighbours kept per customer for the ruin.
 NEIGHBOURS = 100
 # Steps between two looks at the clock.
@@ -149,6 +157,22 @@ class Day:
         shifts = np.maximum(0, self.veh[:, _SE] - self.veh[:, _SS]).sum()
         return int(shifts) * int(self.params[0]) < int(self.optional_values.min())
 
+    def phases(self) -> list[tuple[float, float]]:
+        """The annealing's phases: (temperature scale, end as a share of the time or steps),
+        each from the best plan so far. The scale is the hotter of travel (the nearest-neighbour
+        arc) and the value scale. Where the value scale is the hotter, annealing at it may give
+        up a customer for a while; the last POLISH_SHARE then anneals at the scale of travel
+        alone, which orders the visits finely. Not where travel only breaks ties, as in the
+        TOPTW: there it would only take time from the search for value, which instead runs in
+        ROUNDS_TIES rounds."""
+        arc = self.typical_arc_cost()
+        hot = max(arc, self.value_scale())
+        if self.travel_breaks_ties():
+            return [(hot, (i + 1) / ROUNDS_TIES) for i in range(ROUNDS_TIES)]
+        if hot == arc:
+            return [(hot, 1.0)]
+        return [(hot, 1.0 - POLISH_SHARE), (arc, 1.0)]
+
     def value_scale(self) -> float:
         """VALUE_TEMPERATURE (VALUE_TEMPERATURE_TIES where travel only breaks ties) times the
         median value of an optional customer (0 if none)."""
@@ -180,15 +204,7 @@ def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int,
     state = _State(seq, length, n)
     state.start(day)
     best_seq, best_len = state.seq.copy(), state.length.copy()
-    arc = day.typical_arc_cost()
-    hot = max(arc, day.value_scale())
-    # Where the value scale is the hotter, annealing at it may give up a customer for a while;
-    # the last POLISH_SHARE then anneals again from the best plan at the scale of travel alone,
-    # which orders the visits finely.
-    # (Not where travel only breaks ties, as in the TOPTW: there it would only take time from
-    # the search for value.)
-    phases = ([(hot, 1.0)] if hot == arc or day.travel_breaks_ties()
-              else [(hot, 1.0 - POLISH_SHARE), (arc, 1.0)])
+    phases = day.phases()
     costs = np.zeros(2, dtype=np.int64)  # current, best
     costs[0] = costs[1] = _cost(state.length, state.route_of, state.travel, day.value,
                                 day.cust, day.params)

@@ -104,8 +104,12 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
                    elapsed >= options.time_limit * _SEARCH_SHARE)
 
 
-# The search gets this share of the time limit; the rest is for the checks and the report.
-_SEARCH_SHARE = 0.9
+# The search gets this share of the time limit; the rest is for the checks and the report
+# (under a second on a 5,000-customer day). Generated 60 x 5 days, seeds 0-4 at 10 s, ours
+# against PyVRP's objective (both re-valued by the independent checker): -1.26 / +205.9 / -0.88
+# / -0.09 units at 0.9 (the share before), -0.10 / +205.9 / +0.38 / -0.09 at 0.97; equal on
+# seed 0 at both.
+_SEARCH_SHARE = 0.97
 # Share of the search time for the whole day as one routing model; ruin and recreate
 # (routing.recreate) improves its plan for the rest. Measured at 10 s on 12 Solomon instances
 # (two per class): mean gap 0.41% with half the time for the model, 0.25% with 0.2, 0.28% with
