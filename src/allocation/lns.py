@@ -31,7 +31,8 @@ FIRST_SHARE = 0.3
 # Longest share of the time limit for the tabu search that looks for a first assignment when
 # CP-SAT has none.
 START_SHARE = 0.15
-# Share of neighbourhoods that free items across all agents rather than whole agents.
+# Of the neighbourhoods that are not wide (WIDE_SHARE below), the share that free items across
+# all agents rather than whole agents.
 ITEM_SHARE = 0.8
 # Items freed per agent of the neighbourhood size, in item neighbourhoods. Three seeds at 60 s,
 # mean gap % on d20100 / d40400 / d801600: 0.496 / 0.543 / 0.540 with 10, 0.485 / 0.510 / 0.436
@@ -44,9 +45,8 @@ ITEM_AGENTS = 8
 # Longest time given to one neighbourhood.
 STEP_SECONDS = 0.3
 # Share of neighbourhoods that are wide: twice as many items per agent of the neighbourhood
-# size, each offered only its current agent and its WIDE_AGENTS best at the capacity prices
-# (the other neighbourhoods split as ITEM_SHARE says). Models of about the same size reach
-# further. Three seeds at 60 s, gap % on d20100 / d40400 / d801600: 0.340 0.420 0.388 /
+# size, each offered only its current agent and its WIDE_AGENTS best at the capacity prices.
+# Models of about the same size reach further. Three seeds at 60 s, gap % on d20100 / d40400 / d801600: 0.340 0.420 0.388 /
 # 0.415 0.493 0.608 / 0.396 0.446 0.429 with half of them wide (means 0.383 / 0.505 / 0.424),
 # 0.582 0.469 0.469 / 0.439 0.489 0.456 / 0.531 0.477 0.440 without (0.507 / 0.461 / 0.483;
 # the 0.531 run started while this change was being written and may have run with it).
@@ -107,8 +107,8 @@ def improve(problem: Assignment, chosen: np.ndarray, *, deadline: float, seed: i
     priced = problem.score if priced is None else priced
     best_priced = np.full(problem.num_items, -np.inf)
     np.maximum.at(best_priced, problem.item, priced)
-    likely = start.top_pairs(problem, priced, ITEM_AGENTS)
-    few = start.top_pairs(problem, priced, WIDE_AGENTS)
+    rank = start.pair_ranks(problem, priced)
+    likely, few = rank < ITEM_AGENTS, rank < WIDE_AGENTS
     rng = np.random.default_rng(seed)
     chosen = chosen.copy()
     m = problem.num_agents

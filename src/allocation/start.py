@@ -124,14 +124,18 @@ def _overflow(load, count, cap_w, cap_c, count_unit):
     return (np.maximum(0.0, load - cap_w) + count_unit * np.maximum(0.0, count - cap_c))
 
 
-def top_pairs(problem: Assignment, priced: np.ndarray, k: int) -> np.ndarray:
-    """Mask of each item's ``k`` best pairs by ``priced``."""
+def pair_ranks(problem: Assignment, priced: np.ndarray) -> np.ndarray:
+    """Each pair's rank among its item's pairs by ``priced`` (0: the item's best)."""
     order = np.lexsort((-priced, problem.item))
     sorted_items = problem.item[order]
-    starts = np.searchsorted(sorted_items, sorted_items)
-    keep = np.zeros(len(priced), dtype=bool)
-    keep[order[np.arange(len(order)) - starts < k]] = True
-    return keep
+    rank = np.empty(len(priced), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - np.searchsorted(sorted_items, sorted_items)
+    return rank
+
+
+def top_pairs(problem: Assignment, priced: np.ndarray, k: int) -> np.ndarray:
+    """Mask of each item's ``k`` best pairs by ``priced``."""
+    return pair_ranks(problem, priced) < k
 
 
 def _best_priced(problem: Assignment, priced: np.ndarray) -> np.ndarray:

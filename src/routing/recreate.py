@@ -257,7 +257,7 @@ class _State:
 
     def start(self, day: Day) -> None:
         """Take ``seq``/``length`` as the current plan: who visits whom, travel, load and
-        times recomputed, nothing in the pool, every route as in the best plan."""
+        times recomputed, nothing in the pool."""
         self.route_of[:] = -1
         self.scratch[:] = 0
         _init(self.seq, self.length, self.route_of, self.travel, self.load, self.dep,
