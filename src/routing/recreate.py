@@ -3,9 +3,11 @@
 The method is slack induction by string removals (SISR, Christiaens and Vanden Berghe, 2020):
 each step takes out strings of consecutive visits from a few neighbouring routes around a random
 customer (with the left-out customers near it), puts the customers back one by one at their
-best feasible place, and keeps the new plan by simulated annealing. A step costs microseconds
-because it runs compiled (Numba) on integer arrays: one row per customer and per collector, the
-travel matrix as it is.
+best feasible place, and keeps the new plan by simulated annealing. Where travel only breaks
+ties (value is all, as in the TOPTW), a share of the steps instead re-plans a short stretch of a
+route exactly, by dynamic programming over its customers and the left-out ones near it. A step
+costs microseconds because it runs compiled (Numba) on integer arrays: one row per customer and
+per collector, the travel matrix as it is.
 
 Every rule of the engine's own timing (:mod:`routing.schedule`) is checked the same way here:
 shifts, windows (several per customer), the lunch break, visit and travel caps and load; who
@@ -69,12 +71,45 @@ POLISH_SHARE = 0.2
 # 469 / 490 / 469 / 493 in one, 493 four times in three). Two to four paths (18 runs): 12,897
 # in one round, 12,889 in four (within the spread of single runs), 12,844 in two.
 ROUNDS_TIES = 4
+# Where travel only breaks ties, each round anneals from T_START_TIES to T_END_TIES times the
+# value scale: hot enough that a round takes a plan apart (pr09, m = 1: from 468 to about 390)
+# and builds it anew, which is how the search leaves one plan for a much better one; below about
+# half the scale a plan no longer changes. TOPTW m = 1, twelve seeds at 10 s with the segment
+# re-planning below (two runs side by side): proven optima reached on pr09 / pr05 9 / 7 times of
+# 12 from 3 to 0.1, 0 / 8 from 1.5 to 0.3, 12 / 7 from 6 to 0.3, 12 / 2 from 10 to 0.3; in eight
+# rounds from 6 to 0.3, 12 / 1.
+T_START_TIES = 6.0
+T_END_TIES = 0.3
+# Where travel only breaks ties, strings of up to this many visits (SISR's 10 elsewhere). pr09
+# and pr05 (m = 1), six seeds at 10 s: total score 2,926 and 3,548 with 10, 2,933 and 3,566 with
+# 20.
+MAX_STRING_TIES = 20
+# Segment re-planning (where travel only breaks ties, customers have one window and collectors
+# no break): this share of the steps re-plans a stretch of a route exactly over DP_SIZE
+# customers, the stretch's own (at most DP_SIZE - DP_FREE of them) and left-out ones drawn from
+# the DP_DEPTH nearest to its visits and ends; a re-planning that explores more than DP_STATES
+# partial paths is dropped. pr09 / pr05 (m = 1) at 10 s, proven optima reached 1 / 2 times of
+# six seeds without, 10 / 1 of twelve with (temperatures as before). 14 customers were slower
+# and no better; 16 took 0.2 ms a step on r107. A re-planned stretch that leaves time over is
+# followed by inserting every left-out customer that now fits; with that and the trade of value
+# for time (see _segment_dp), 9 / 7 of twelve.
+DP_SHARE = 0.2
+DP_SIZE = 12
+DP_FREE = 3
+DP_DEPTH = 15
+DP_STATES = 20_000
 # Neighbours kept per customer for the ruin.
 NEIGHBOURS = 100
 # Steps between two looks at the clock.
 CHUNK = 200
 
 _BIG = 2**40
+# Parameter columns: travel cost per hour, preferred-collector bonus, balance cost, the cost of
+# a mandatory customer left out (as above); then whether an insertion is measured by the time it
+# takes (travel and waiting) rather than travel, the longest string, whether every customer has
+# one window (a route's slack then decides whether a customer fits) and the segment
+# re-planning's size (0: none).
+_P_TIME, _P_STRING, _P_ONE_WINDOW, _P_SEGMENT = range(4, 8)
 
 
 class Day:
@@ -117,11 +152,22 @@ class Day:
         policy = problem.policy
         self.params = np.array([policy.travel_cost_per_hour, policy.preferred_bonus * 3600,
                                 policy.balance_cost_per_visit * 3600,
-                                4 * (int(value.sum()) + policy.preferred_bonus * 3600 * n + 1)],
-                               dtype=np.int64)
+                                4 * (int(value.sum()) + policy.preferred_bonus * 3600 * n + 1),
+                                0, MAX_STRING, int(max_windows <= 1), 0], dtype=np.int64)
         # One compiled version of the steps: int32 seconds (as routing.travel builds them).
         self.durations = np.ascontiguousarray(problem.travel.durations, dtype=np.int32)
         self.adj = self._neighbours()
+        self.vadj = np.zeros((2 * k, 1), dtype=np.int64)
+        if self.travel_breaks_ties():
+            self.params[_P_STRING] = MAX_STRING_TIES
+            if not (self.veh[:, _BDUR] >= 0).any():
+                # Insertions by the time they take: pr09 / pr05 (m = 1), six seeds at 10 s,
+                # total score 2,926 / 3,548 against 2,848 / 3,516 by travel (and 60% more
+                # steps: a place where the window has closed is skipped at once).
+                self.params[_P_TIME] = 1
+                if self.params[_P_ONE_WINDOW]:
+                    self.params[_P_SEGMENT] = DP_SIZE
+                    self.vadj = self._ends_neighbours()
 
     def _neighbours(self) -> np.ndarray:
         """Each customer's nearest customers (by travel both ways), nearest first."""
@@ -139,6 +185,20 @@ class Day:
             part = np.argpartition(d, take - 1, axis=1)[:, :take]
             order = np.argsort(np.take_along_axis(d, part, axis=1), axis=1, kind="stable")
             out[a:a + len(rows)] = np.take_along_axis(part, order, axis=1)
+        return out
+
+    def _ends_neighbours(self) -> np.ndarray:
+        """Each collector's nearest customers to the start (rows 0..k-1) and to the end (rows
+        k..2k-1), nearest first."""
+        n, k = len(self.ids), len(self.veh)
+        take = max(1, min(NEIGHBOURS, n))
+        out = np.zeros((2 * k, take), dtype=np.int64)
+        if n == 0:
+            return out
+        loc = self.cust[:, _LOC]
+        for v in range(k):
+            out[v] = np.argsort(self.durations[self.veh[v, _START], loc], kind="stable")[:take]
+            out[k + v] = np.argsort(self.durations[loc, self.veh[v, _END]], kind="stable")[:take]
         return out
 
     def typical_arc_cost(self) -> float:
@@ -213,12 +273,14 @@ def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int,
     span = max(1e-9, deadline - started)
     steps = 0
     phase_from = 0.0
+    ties = day.travel_breaks_ties()
     for phase, (scale, until) in enumerate(phases):
         if phase > 0:
             state.seq[:], state.length[:] = best_seq, best_len
             state.start(day)
             costs[0] = costs[1]
-        t_start, t_end = T_START * scale, T_END * scale
+        t_start, t_end = ((T_START_TIES, T_END_TIES) if ties else (T_START, T_END))
+        t_start, t_end = t_start * scale, t_end * scale
         while True:
             now = time.monotonic()
             if now >= deadline or (max_steps is not None and steps >= max_steps):
@@ -231,9 +293,10 @@ def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int,
             temperature = t_start * (t_end / t_start) ** local
             best_before = costs[1]
             _steps(chunk, temperature, costs, state.seq, state.length, state.route_of,
-                   state.travel, state.load, state.dep, best_seq, best_len, day.cust, day.win,
-                   day.veh, day.durations, day.allowed, day.value, day.params, day.adj,
-                   state.scratch, state.saved_seq, state.saved_len)
+                   state.travel, state.load, state.dep, state.slack, best_seq, best_len,
+                   day.cust, day.win, day.veh, day.durations, day.allowed, day.value,
+                   day.params, day.adj, day.vadj, state.scratch, state.saved_seq,
+                   state.saved_len)
             steps += chunk
             if on_improvement is not None and costs[1] < best_before:
                 missed = costs[1] >= day.params[3]
@@ -251,6 +314,7 @@ class _State:
         self.travel = np.zeros(k, dtype=np.int64)
         self.load = np.zeros(k, dtype=np.int64)
         self.dep = np.zeros((k, width + 1), dtype=np.int64)
+        self.slack = np.zeros((k, width + 1), dtype=np.int64)
         self.scratch = np.zeros(2 * n + 2 * k, dtype=np.int64)  # pool, in pool, touched, dirty
         self.saved_seq = np.empty_like(seq)
         self.saved_len = np.empty_like(length)
@@ -260,7 +324,7 @@ class _State:
         times recomputed, nothing in the pool."""
         self.route_of[:] = -1
         self.scratch[:] = 0
-        _init(self.seq, self.length, self.route_of, self.travel, self.load, self.dep,
+        _init(self.seq, self.length, self.route_of, self.travel, self.load, self.dep, self.slack,
               day.cust, day.win, day.veh, day.durations)
 
 
@@ -336,7 +400,7 @@ def _feasible_times(seq, n, veh, v, cust, win, dur):
 
 
 @numba.njit(cache=True)
-def _retime(seq, length, travel, load, dep, v, cust, win, veh, dur):
+def _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur):
     """Route ``v``'s travel, load and, without a break, departure times (``dep[v, p]``: leaving
     stop ``p``, the start being stop 0)."""
     n = length[v]
@@ -357,14 +421,25 @@ def _retime(seq, length, travel, load, dep, v, cust, win, veh, dur):
     tr += dur[prev, veh[v, _END]]
     travel[v] = tr
     load[v] = ld
+    # Slack before each stop (the end last): by how much its arrival may grow with every
+    # later stop still in its window (the first window) and the end in the shift.
+    after = veh[v, _SE] - (dep[v, n] + dur[prev, veh[v, _END]])
+    slack[v, n] = after
+    for kk in range(n - 1, -1, -1):
+        r = seq[v, kk]
+        arrive = dep[v, kk] + dur[veh[v, _START] if kk == 0 else cust[seq[v, kk - 1], _LOC],
+                                  cust[r, _LOC]]
+        start = dep[v, kk + 1] - cust[r, _SVC]
+        after = min(win[r, 0, 1] - start, after) + start - arrive
+        slack[v, kk] = after
 
 
 @numba.njit(cache=True)
-def _init(seq, length, route_of, travel, load, dep, cust, win, veh, dur):
+def _init(seq, length, route_of, travel, load, dep, slack, cust, win, veh, dur):
     for v in range(seq.shape[0]):
         for kk in range(length[v]):
             route_of[seq[v, kk]] = v
-        _retime(seq, length, travel, load, dep, v, cust, win, veh, dur)
+        _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur)
 
 
 @numba.njit(cache=True)
@@ -387,7 +462,7 @@ def _cost(length, route_of, travel, value, cust, params):
 
 
 @numba.njit(cache=True)
-def _fits_at(seq, length, dep, v, p, r, cust, win, veh, dur, buf):
+def _fits_at(seq, length, dep, slack, v, p, r, cust, win, veh, dur, buf, single):
     """Whether customer ``r`` fits into route ``v`` before position ``p`` (time only)."""
     n = length[v]
     if veh[v, _BDUR] < 0:
@@ -400,6 +475,9 @@ def _fits_at(seq, length, dep, v, p, r, cust, win, veh, dur, buf):
         if start < 0:
             return False
         t = start + cust[r, _SVC]
+        if single:
+            nxt = veh[v, _END] if p == n else cust[seq[v, p], _LOC]
+            return t + dur[loc, nxt] - (dep[v, p] + dur[prev, nxt]) <= slack[v, p]
         prev = loc
         for kk in range(p, n):
             q = seq[v, kk]
@@ -421,7 +499,7 @@ def _fits_at(seq, length, dep, v, p, r, cust, win, veh, dur, buf):
 
 
 @numba.njit(cache=True)
-def _insert_best(seq, length, route_of, travel, load, dep, r, cust, win, veh, dur, allowed,
+def _insert_best(seq, length, route_of, travel, load, dep, slack, r, cust, win, veh, dur, allowed,
                  value, params, buf):
     """Put customer ``r`` at its most profitable feasible place (optional customers only where
     they gain); return whether it went in."""
@@ -431,6 +509,7 @@ def _insert_best(seq, length, route_of, travel, load, dep, r, cust, win, veh, du
     best_extra = 0
     best_v = -1
     best_p = -1
+    close = win[r, cust[r, _NWIN] - 1, 1]
     for v in range(length.shape[0]):
         if not allowed[r, v]:
             continue
@@ -439,17 +518,28 @@ def _insert_best(seq, length, route_of, travel, load, dep, r, cust, win, veh, du
             continue
         bonus = params[1] if cust[r, _PREF] == v else 0
         for p in range(n + 1):
+            if dep[v, p] > close:
+                # Left later than the last window closes, here and at every later place.
+                break
             prev = veh[v, _START] if p == 0 else cust[seq[v, p - 1], _LOC]
             nxt = veh[v, _END] if p == n else cust[seq[v, p], _LOC]
             extra = dur[prev, loc] + dur[loc, nxt] - dur[prev, nxt]
             if travel[v] + extra > veh[v, _MAXT]:
                 continue
+            if params[_P_TIME]:
+                # Time the visit takes from the route: travel and waiting.
+                arrive = dep[v, p] + dur[prev, loc]
+                start = _earliest(win, r, cust[r, _NWIN], arrive)
+                if start < 0:
+                    continue
+                extra = extra + start - arrive
             gain = float(base + bonus - extra * params[0])
             if gain < best_gain or (gain == best_gain and (best_v < 0 or extra >= best_extra)):
                 continue
             if np.random.random() < BLINK:
                 continue
-            if not _fits_at(seq, length, dep, v, p, r, cust, win, veh, dur, buf):
+            if not _fits_at(seq, length, dep, slack, v, p, r, cust, win, veh, dur, buf,
+                            params[_P_ONE_WINDOW] != 0):
                 continue
             best_gain, best_extra, best_v, best_p = gain, extra, v, p
     if best_v < 0:
@@ -460,13 +550,358 @@ def _insert_best(seq, length, route_of, travel, load, dep, r, cust, win, veh, du
     seq[v, p] = r
     length[v] = n + 1
     route_of[r] = v
-    _retime(seq, length, travel, load, dep, v, cust, win, veh, dur)
+    _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur)
     return True
 
 
 @numba.njit(cache=True)
-def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, best_seq,
-           best_len, cust, win, veh, dur, allowed, value, params, adj, scratch, saved_seq,
+def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh, dur, allowed,
+                value, params, adj, vadj, pool, in_pool, touched, saved_seq, saved_len, dp):
+    """Re-plan a stretch of one route exactly: the most valuable timed path between the visits
+    around it over its own customers and the left-out ones nearest to them (subset dynamic
+    programming, times and windows as in the route; the rest of the route keeps its slack).
+    Half of the time the path's value is offset by its time at a random rate around the
+    route's own value per second, so that the stretch may give up value for time the rest of
+    the route can use. ``dp`` holds the work arrays. Returns how many customers it put in the
+    pool (those taken out or put in), 0 if the route stays as it was."""
+    tbl, cand, stamp, parent, cur, nxt, stamp_id = dp
+    k = length.shape[0]
+    # A random visited customer and a stretch of its route around it.
+    v = np.random.randint(k)
+    tries = 0
+    while length[v] == 0 and tries < 4 * k:
+        v = np.random.randint(k)
+        tries += 1
+    nv = length[v]
+    if nv == 0 or veh[v, _BDUR] >= 0 or params[_P_ONE_WINDOW] == 0:
+        return 0
+    size = params[_P_SEGMENT]
+    span = 1 + np.random.randint(min(nv, max(1, size - DP_FREE)))
+    lo = np.random.randint(nv - span + 1)
+    hi = lo + span
+    nc = 0
+    for kk in range(lo, hi):
+        cand[nc] = seq[v, kk]
+        nc += 1
+    depth = min(DP_DEPTH, adj.shape[1], vadj.shape[1])
+    anchors = hi - lo + 2
+    tries = 0
+    while depth > 0 and nc < size and tries < 30 * size:
+        tries += 1
+        a = lo - 1 + np.random.randint(anchors)
+        j = np.random.randint(depth)
+        if a < 0:
+            c = vadj[v, j]
+        elif a >= nv:
+            c = vadj[k + v, j]
+        else:
+            c = adj[seq[v, a], j]
+        if route_of[c] >= 0 or in_pool[c] or not allowed[c, v]:
+            continue
+        in_pool[c] = 1
+        cand[nc] = c
+        nc += 1
+    for jj in range(adj.shape[1]):
+        if nc >= size:
+            break
+        for kk in range(lo - 1, hi + 1):
+            if nc >= size:
+                break
+            if kk < 0 or kk >= nv:
+                continue
+            c = adj[seq[v, kk], jj]
+            if route_of[c] >= 0 or in_pool[c] or not allowed[c, v]:
+                continue
+            in_pool[c] = 1
+            cand[nc] = c
+            nc += 1
+    cval = np.empty(nc, dtype=np.int64)
+    for a in range(nc):
+        r = cand[a]
+        in_pool[r] = 0
+        cval[a] = (value[r] + (params[1] if cust[r, _PREF] == v else 0)
+                   + (params[3] if cust[r, _MAND] else 0))
+    a_loc = veh[v, _START] if lo == 0 else cust[seq[v, lo - 1], _LOC]
+    t0 = dep[v, lo]
+    b_loc = veh[v, _END] if hi == nv else cust[seq[v, hi], _LOC]
+    prev_b = cust[seq[v, hi - 1], _LOC]
+    old_arrive = dep[v, hi] + dur[prev_b, b_loc]
+    latest = old_arrive + slack[v, hi]
+    full = 1 << nc
+    inf = 2**62
+    stamp_id[0] += 1
+    sid = stamp_id[0]
+    ncur = 0
+    for c in range(nc):
+        r = cand[c]
+        loc = cust[r, _LOC]
+        st = _earliest(win, r, cust[r, _NWIN], t0 + dur[a_loc, loc])
+        if st < 0:
+            continue
+        t = st + cust[r, _SVC]
+        if t + dur[loc, b_loc] <= latest:
+            s0 = c * full + (1 << c)
+            stamp[s0] = sid
+            tbl[s0] = t
+            parent[s0] = -1
+            cur[ncur] = s0
+            ncur += 1
+    rate = 0.0
+    if np.random.random() < 0.5:
+        route_value = 0
+        for kk in range(nv):
+            route_value += value[seq[v, kk]]
+        rate = 2.0 * np.random.random() * route_value / max(1, veh[v, _SE] - veh[v, _SS])
+    best_score = -1e300
+    best_val = -1
+    best_arrive = inf
+    best_state = -1
+    states = ncur
+    while ncur > 0:
+        nnext = 0
+        for a in range(ncur):
+            s0 = cur[a]
+            c = s0 // full
+            mask = s0 - c * full
+            t = tbl[s0]
+            loc = cust[cand[c], _LOC]
+            arrive = t + dur[loc, b_loc]
+            val = 0
+            for d in range(nc):
+                if (mask >> d) & 1:
+                    val += cval[d]
+            score = val - rate * arrive
+            if score > best_score or (score == best_score and arrive < best_arrive):
+                best_score, best_val, best_arrive, best_state = score, val, arrive, s0
+            for d in range(nc):
+                if (mask >> d) & 1:
+                    continue
+                r = cand[d]
+                dl = cust[r, _LOC]
+                st = _earliest(win, r, cust[r, _NWIN], t + dur[loc, dl])
+                if st < 0:
+                    continue
+                t2 = st + cust[r, _SVC]
+                if t2 + dur[dl, b_loc] > latest:
+                    continue
+                s2 = d * full + (mask | (1 << d))
+                if stamp[s2] != sid:
+                    stamp[s2] = sid
+                    tbl[s2] = t2
+                    parent[s2] = s0
+                    nxt[nnext] = s2
+                    nnext += 1
+                elif t2 < tbl[s2]:
+                    tbl[s2] = t2
+                    parent[s2] = s0
+        for a in range(nnext):
+            cur[a] = nxt[a]
+        ncur = nnext
+        states += nnext
+        if states > DP_STATES:
+            return 0
+    old_val = 0
+    for a in range(span):
+        old_val += cval[a]
+    old_score = old_val - rate * old_arrive
+    if (best_state < 0 or best_score < old_score
+            or (best_val == old_val and best_arrive >= old_arrive)):
+        return 0
+    # The stretch, backwards along the parents.
+    cnt = 0
+    order = np.empty(nc, dtype=np.int64)
+    s0 = best_state
+    while s0 >= 0:
+        order[cnt] = s0 // full
+        cnt += 1
+        s0 = parent[s0]
+    new_len = nv - span + cnt
+    if new_len > veh[v, _MAXV] or new_len + 1 > seq.shape[1]:
+        return 0
+    touched[v] = 1
+    saved_seq[v, :nv] = seq[v, :nv]
+    saved_len[v] = nv
+    npool = 0
+    for kk in range(lo, hi):
+        q = seq[v, kk]
+        route_of[q] = -1
+        in_pool[q] = 1
+        pool[npool] = q
+        npool += 1
+    tail = seq[v, hi:nv].copy()
+    w = lo
+    for a in range(cnt - 1, -1, -1):
+        q = cand[order[a]]
+        seq[v, w] = q
+        w += 1
+        route_of[q] = v
+        if not in_pool[q]:
+            in_pool[q] = 1
+            pool[npool] = q
+            npool += 1
+    for a in range(tail.shape[0]):
+        seq[v, w] = tail[a]
+        w += 1
+    length[v] = w
+    _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur)
+    if load[v] > veh[v, _CAP] or travel[v] > veh[v, _MAXT]:
+        # Over a cap: put the route back (the caller sees no change).
+        for a in range(npool):
+            route_of[pool[a]] = -1
+            in_pool[pool[a]] = 0
+        length[v] = nv
+        seq[v, :nv] = saved_seq[v, :nv]
+        for kk in range(nv):
+            route_of[seq[v, kk]] = v
+        _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur)
+        touched[v] = 0
+        return 0
+    return npool
+
+
+@numba.njit(cache=True)
+def _keep_untouched(v, q, seq, length, touched, saved_seq, saved_len):
+    """After customer ``q`` went into route ``v``: if the step had not touched the route yet,
+    keep a copy of it as it was before."""
+    if touched[v]:
+        return
+    touched[v] = 1
+    saved_len[v] = length[v] - 1
+    w = 0
+    for kk in range(length[v]):
+        if seq[v, kk] != q:
+            saved_seq[v, w] = seq[v, kk]
+            w += 1
+
+
+@numba.njit(cache=True)
+def _ruin_recreate(seq, length, route_of, travel, load, dep, slack, cust, win, veh, dur, allowed,
+                   value, params, adj, pool, in_pool, touched, saved_seq, saved_len, key, buf):
+    """One SISR step: strings out of a few routes near a random customer, then best insertions.
+    Returns how many customers it put in the pool."""
+    n = route_of.shape[0]
+    k = length.shape[0]
+    npool = 0
+    visited = 0
+    for v in range(k):
+        visited += length[v]
+    used = 0
+    for v in range(k):
+        if length[v] > 0:
+            used += 1
+    avg_len = visited / max(1, used)
+    ls_max = min(float(params[_P_STRING]), max(1.0, avg_len))
+    ks_max = 4.0 * AVERAGE_REMOVED / (1.0 + ls_max) - 1.0
+    ks = int(np.random.random() * ks_max) + 1
+    seed_r = np.random.randint(n)
+    ruined = 0
+    for j in range(-1, adj.shape[1]):
+        if ruined >= ks:
+            break
+        c = seed_r if j < 0 else adj[seed_r, j]
+        if in_pool[c]:
+            continue
+        v = route_of[c]
+        if v < 0:
+            if j < 3 * AVERAGE_REMOVED:
+                in_pool[c] = 1
+                pool[npool] = c
+                npool += 1
+            continue
+        if touched[v]:
+            continue
+        touched[v] = 1
+        saved_seq[v, :length[v]] = seq[v, :length[v]]
+        saved_len[v] = length[v]
+        ruined += 1
+        nv = length[v]
+        lt_max = min(float(nv), ls_max)
+        lt = int(np.random.random() * lt_max) + 1
+        pos = 0
+        while seq[v, pos] != c:
+            pos += 1
+        # A string of lt visits containing c, or (half of the time) a longer one of which
+        # m visits in the middle stay.
+        keep = 0
+        if np.random.random() < 0.5 and lt < nv:
+            keep = 1
+            while lt + keep < nv and np.random.random() > 0.01:
+                keep += 1
+        span = lt + keep
+        lo = pos - np.random.randint(span)
+        if lo < 0:
+            lo = 0
+        if lo + span > nv:
+            lo = nv - span
+        keep_from = lo + np.random.randint(lt + 1) if keep > 0 else lo + span
+        out = 0
+        for kk in range(lo, lo + span):
+            if keep > 0 and keep_from <= kk < keep_from + keep:
+                continue
+            q = seq[v, kk]
+            pool[npool] = q
+            in_pool[q] = 1
+            npool += 1
+            out += 1
+        w = 0
+        for kk in range(nv):
+            q = seq[v, kk]
+            if in_pool[q] and route_of[q] == v:
+                route_of[q] = -1
+                continue
+            seq[v, w] = q
+            w += 1
+        length[v] = w
+        _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur)
+    for r in range(n):
+        if route_of[r] < 0 and cust[r, _MAND] and not in_pool[r]:
+            in_pool[r] = 1
+            pool[npool] = r
+            npool += 1
+    # Recreate, in one of four orders: random, by value, far from or near the seed.
+    mode = np.random.randint(4)
+    seed_loc = cust[seed_r, _LOC]
+    for a in range(npool):
+        q = pool[a]
+        if mode == 0:
+            key[a] = np.random.random()
+        elif mode == 1:
+            key[a] = -float(value[q]) - (1e18 if cust[q, _MAND] else 0.0)
+        elif mode == 2:
+            key[a] = -float(dur[seed_loc, cust[q, _LOC]])
+        else:
+            key[a] = float(dur[seed_loc, cust[q, _LOC]])
+    order = np.argsort(key[:npool])
+    for a in range(npool):
+        q = pool[order[a]]
+        if _insert_best(seq, length, route_of, travel, load, dep, slack, q, cust, win, veh, dur,
+                        allowed, value, params, buf):
+            _keep_untouched(route_of[q], q, seq, length, touched, saved_seq, saved_len)
+    return npool
+
+
+@numba.njit(cache=True)
+def _fill(npool, seq, length, route_of, travel, load, dep, slack, cust, win, veh, dur, allowed,
+          value, params, pool, in_pool, touched, saved_seq, saved_len, buf):
+    """Insert every left-out customer that fits (into the pool too); returns the pool's size."""
+    n = route_of.shape[0]
+    off = np.random.randint(n)
+    for a in range(n):
+        q = (a + off) % n
+        if route_of[q] >= 0 or in_pool[q]:
+            continue
+        if _insert_best(seq, length, route_of, travel, load, dep, slack, q, cust, win,
+                        veh, dur, allowed, value, params, buf):
+            in_pool[q] = 1
+            pool[npool] = q
+            npool += 1
+            _keep_untouched(route_of[q], q, seq, length, touched, saved_seq, saved_len)
+    return npool
+
+
+@numba.njit(cache=True)
+def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, slack, best_seq,
+           best_len, cust, win, veh, dur, allowed, value, params, adj, vadj, scratch, saved_seq,
            saved_len):
     """``count`` ruin-and-recreate steps at ``temperature``; ``costs`` holds the current and the
     best plan's cost, ``best_seq``/``best_len`` the best plan."""
@@ -477,116 +912,28 @@ def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, 
     touched = scratch[2 * n:2 * n + k]
     dirty = scratch[2 * n + k:2 * n + 2 * k]  # changed since the best plan was copied
     key = np.empty(n, dtype=np.float64)
+    size = max(1, params[_P_SEGMENT])
+    states = size << size  # (last customer, customers visited)
+    dp = (np.empty(states, dtype=np.int64), np.empty(size, dtype=np.int64),
+          np.zeros(states, dtype=np.int64), np.empty(states, dtype=np.int64),
+          np.empty(states, dtype=np.int64), np.empty(states, dtype=np.int64),
+          np.zeros(1, dtype=np.int64))
     buf = np.empty(seq.shape[1] + 1, dtype=np.int64)
     for _ in range(count):
-        # Ruin.
-        npool = 0
         for v in range(k):
             touched[v] = 0
-        visited = 0
-        for v in range(k):
-            visited += length[v]
-        used = 0
-        for v in range(k):
-            if length[v] > 0:
-                used += 1
-        avg_len = visited / max(1, used)
-        ls_max = min(float(MAX_STRING), max(1.0, avg_len))
-        ks_max = 4.0 * AVERAGE_REMOVED / (1.0 + ls_max) - 1.0
-        ks = int(np.random.random() * ks_max) + 1
-        seed_r = np.random.randint(n)
-        ruined = 0
-        for j in range(-1, adj.shape[1]):
-            if ruined >= ks:
-                break
-            c = seed_r if j < 0 else adj[seed_r, j]
-            if in_pool[c]:
-                continue
-            v = route_of[c]
-            if v < 0:
-                if j < 3 * AVERAGE_REMOVED:
-                    in_pool[c] = 1
-                    pool[npool] = c
-                    npool += 1
-                continue
-            if touched[v]:
-                continue
-            touched[v] = 1
-            saved_seq[v, :length[v]] = seq[v, :length[v]]
-            saved_len[v] = length[v]
-            ruined += 1
-            nv = length[v]
-            lt_max = min(float(nv), ls_max)
-            lt = int(np.random.random() * lt_max) + 1
-            pos = 0
-            while seq[v, pos] != c:
-                pos += 1
-            # A string of lt visits containing c, or (half of the time) a longer one of which
-            # m visits in the middle stay.
-            keep = 0
-            if np.random.random() < 0.5 and lt < nv:
-                keep = 1
-                while lt + keep < nv and np.random.random() > 0.01:
-                    keep += 1
-            span = lt + keep
-            lo = pos - np.random.randint(span)
-            if lo < 0:
-                lo = 0
-            if lo + span > nv:
-                lo = nv - span
-            keep_from = lo + np.random.randint(lt + 1) if keep > 0 else lo + span
-            out = 0
-            for kk in range(lo, lo + span):
-                if keep > 0 and keep_from <= kk < keep_from + keep:
-                    continue
-                q = seq[v, kk]
-                pool[npool] = q
-                in_pool[q] = 1
-                npool += 1
-                out += 1
-            w = 0
-            for kk in range(nv):
-                q = seq[v, kk]
-                if in_pool[q] and route_of[q] == v:
-                    route_of[q] = -1
-                    continue
-                seq[v, w] = q
-                w += 1
-            length[v] = w
-            _retime(seq, length, travel, load, dep, v, cust, win, veh, dur)
-        for r in range(n):
-            if route_of[r] < 0 and cust[r, _MAND] and not in_pool[r]:
-                in_pool[r] = 1
-                pool[npool] = r
-                npool += 1
-        # Recreate, in one of four orders: random, by value, far from or near the seed.
-        mode = np.random.randint(4)
-        seed_loc = cust[seed_r, _LOC]
-        for a in range(npool):
-            q = pool[a]
-            if mode == 0:
-                key[a] = np.random.random()
-            elif mode == 1:
-                key[a] = -float(value[q]) - (1e18 if cust[q, _MAND] else 0.0)
-            elif mode == 2:
-                key[a] = -float(dur[seed_loc, cust[q, _LOC]])
-            else:
-                key[a] = float(dur[seed_loc, cust[q, _LOC]])
-        order = np.argsort(key[:npool])
-        for a in range(npool):
-            q = pool[order[a]]
-            if _insert_best(seq, length, route_of, travel, load, dep, q, cust, win, veh, dur,
-                            allowed, value, params, buf):
-                v = route_of[q]
-                if not touched[v]:
-                    # A route not ruined: keep a copy of it as it was before this insertion.
-                    touched[v] = 1
-                    saved_len[v] = length[v] - 1
-                    w = 0
-                    for kk in range(length[v]):
-                        if seq[v, kk] != q:
-                            saved_seq[v, w] = seq[v, kk]
-                            w += 1
+        if params[_P_SEGMENT] > 0 and np.random.random() < DP_SHARE:
+            npool = _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
+                                dur, allowed, value, params, adj, vadj, pool, in_pool, touched,
+                                saved_seq, saved_len, dp)
+            if npool > 0:
+                npool = _fill(npool, seq, length, route_of, travel, load, dep, slack, cust, win,
+                              veh, dur, allowed, value, params, pool, in_pool, touched,
+                              saved_seq, saved_len, buf)
+        else:
+            npool = _ruin_recreate(seq, length, route_of, travel, load, dep, slack, cust, win,
+                                   veh, dur, allowed, value, params, adj, pool, in_pool, touched,
+                                   saved_seq, saved_len, key, buf)
         new_cost = _cost(length, route_of, travel, value, cust, params)
         if float(new_cost - costs[0]) < -temperature * np.log(np.random.random()):
             costs[0] = new_cost
@@ -610,7 +957,7 @@ def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, 
                     seq[v, :saved_len[v]] = saved_seq[v, :saved_len[v]]
                     for kk in range(saved_len[v]):
                         route_of[seq[v, kk]] = v
-                    _retime(seq, length, travel, load, dep, v, cust, win, veh, dur)
+                    _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur)
         for a in range(npool):
             in_pool[pool[a]] = 0
 
