@@ -261,7 +261,7 @@ def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int,
         rows = [day.row[i] for i in route if i in day.row]
         seq[v, :len(rows)] = rows
         length[v] = len(rows)
-    state = _State(seq, length, n)
+    state = _State(seq, length, n, int(day.params[_P_SEGMENT]))
     state.start(day)
     best_seq, best_len = state.seq.copy(), state.length.copy()
     phases = day.phases()
@@ -296,7 +296,7 @@ def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int,
                    state.travel, state.load, state.dep, state.slack, best_seq, best_len,
                    day.cust, day.win, day.veh, day.durations, day.allowed, day.value,
                    day.params, day.adj, day.vadj, state.scratch, state.saved_seq,
-                   state.saved_len)
+                   state.saved_len, state.dp)
             steps += chunk
             if on_improvement is not None and costs[1] < best_before:
                 missed = costs[1] >= day.params[3]
@@ -307,7 +307,7 @@ def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int,
 
 
 class _State:
-    def __init__(self, seq: np.ndarray, length: np.ndarray, n: int) -> None:
+    def __init__(self, seq: np.ndarray, length: np.ndarray, n: int, segment: int) -> None:
         k, width = seq.shape
         self.seq, self.length = seq, length
         self.route_of = np.full(n, -1, dtype=np.int64)
@@ -318,6 +318,14 @@ class _State:
         self.scratch = np.zeros(2 * n + 2 * k, dtype=np.int64)  # pool, in pool, touched, dirty
         self.saved_seq = np.empty_like(seq)
         self.saved_len = np.empty_like(length)
+        # Segment re-planning: times over (last customer, customers visited), the candidates,
+        # then stamps, parents and two layers over the same states, and the last stamp.
+        size = max(1, segment)
+        states = size << size
+        self.dp = (np.empty(states, dtype=np.int64), np.empty(size, dtype=np.int64),
+                   np.zeros(states, dtype=np.int64), np.empty(states, dtype=np.int64),
+                   np.empty(states, dtype=np.int64), np.empty(states, dtype=np.int64),
+                   np.zeros(1, dtype=np.int64))
 
     def start(self, day: Day) -> None:
         """Take ``seq``/``length`` as the current plan: who visits whom, travel, load and
@@ -421,6 +429,8 @@ def _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur):
     tr += dur[prev, veh[v, _END]]
     travel[v] = tr
     load[v] = ld
+    if veh[v, _BDUR] >= 0:
+        return  # with a break the slack is not used (_fits_at times the whole route)
     # Slack before each stop (the end last): by how much its arrival may grow with every
     # later stop still in its window (the first window) and the end in the shift.
     after = veh[v, _SE] - (dep[v, n] + dur[prev, veh[v, _END]])
@@ -566,14 +576,15 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
     pool (those taken out or put in), 0 if the route stays as it was."""
     tbl, cand, stamp, parent, cur, nxt, stamp_id = dp
     k = length.shape[0]
-    # A random visited customer and a stretch of its route around it.
+    # A random route that visits someone (segment re-planning is on only where every customer
+    # has one window and no collector a break), and a random stretch of it.
     v = np.random.randint(k)
     tries = 0
     while length[v] == 0 and tries < 4 * k:
         v = np.random.randint(k)
         tries += 1
     nv = length[v]
-    if nv == 0 or veh[v, _BDUR] >= 0 or params[_P_ONE_WINDOW] == 0:
+    if nv == 0:
         return 0
     size = params[_P_SEGMENT]
     span = 1 + np.random.randint(min(nv, max(1, size - DP_FREE)))
@@ -902,9 +913,10 @@ def _fill(npool, seq, length, route_of, travel, load, dep, slack, cust, win, veh
 @numba.njit(cache=True)
 def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, slack, best_seq,
            best_len, cust, win, veh, dur, allowed, value, params, adj, vadj, scratch, saved_seq,
-           saved_len):
+           saved_len, dp):
     """``count`` ruin-and-recreate steps at ``temperature``; ``costs`` holds the current and the
-    best plan's cost, ``best_seq``/``best_len`` the best plan."""
+    best plan's cost, ``best_seq``/``best_len`` the best plan, ``dp`` the segment re-planning's
+    work arrays (_State)."""
     n = route_of.shape[0]
     k = length.shape[0]
     pool = scratch[:n]
@@ -912,12 +924,6 @@ def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, 
     touched = scratch[2 * n:2 * n + k]
     dirty = scratch[2 * n + k:2 * n + 2 * k]  # changed since the best plan was copied
     key = np.empty(n, dtype=np.float64)
-    size = max(1, params[_P_SEGMENT])
-    states = size << size  # (last customer, customers visited)
-    dp = (np.empty(states, dtype=np.int64), np.empty(size, dtype=np.int64),
-          np.zeros(states, dtype=np.int64), np.empty(states, dtype=np.int64),
-          np.empty(states, dtype=np.int64), np.empty(states, dtype=np.int64),
-          np.zeros(1, dtype=np.int64))
     buf = np.empty(seq.shape[1] + 1, dtype=np.int64)
     for _ in range(count):
         for v in range(k):
