@@ -169,8 +169,11 @@ def test_travel_only_breaks_ties_where_no_drive_outweighs_a_customer():
     candidates = rules.screen(problem, timer).candidates
     day = recreate.Day(problem, timer.windows, candidates)
     assert not day.travel_breaks_ties()
-    (hot, polish_from), (arc, end) = day.phases()
-    assert hot == day.value_scale() > arc == day.typical_arc_cost()
+    (first, last, polish_from), (polish_first, polish_last, end) = day.phases()
+    hot, arc = day.value_scale(), day.typical_arc_cost()
+    assert hot > arc
+    assert (first, last) == (recreate.T_START * hot, recreate.T_END * hot)
+    assert (polish_first, polish_last) == (recreate.T_START * arc, recreate.T_END * arc)
     assert (polish_from, end) == (1 - recreate.POLISH_SHARE, 1.0)
     # Customers worth 100,000 times more: no day of driving (five nine-hour shifts at forty
     # currency units an hour) outweighs any of them.
@@ -178,7 +181,13 @@ def test_travel_only_breaks_ties_where_no_drive_outweighs_a_customer():
         dataclasses.replace(c, value=c.value * 100_000) for c in problem.customers))
     rich_day = recreate.Day(rich, timer.windows, candidates)
     assert rich_day.travel_breaks_ties()
+    assert recreate.travel_breaks_ties(rich, candidates)
+    assert not recreate.travel_breaks_ties(problem, candidates)
     rounds = rich_day.phases()
+    scale = rich_day.value_scale()
     assert len(rounds) == recreate.ROUNDS_TIES > 1
-    assert {scale for scale, _ in rounds} == {rich_day.value_scale()}
-    assert [end for _, end in rounds][-1] == 1.0
+    # Hot and warm rounds in turn, each ending cold.
+    assert [first for first, _, _ in rounds[:2]] == [recreate.T_START_TIES * scale,
+                                                     recreate.T_WARM_TIES * scale]
+    assert {last for _, last, _ in rounds} == {recreate.T_END_TIES * scale}
+    assert [end for _, _, end in rounds][-1] == 1.0

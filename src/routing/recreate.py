@@ -23,7 +23,7 @@ them (seconds), later processes load them.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numba
 import numpy as np
@@ -80,6 +80,15 @@ ROUNDS_TIES = 4
 # rounds from 6 to 0.3, 12 / 1.
 T_START_TIES = 6.0
 T_END_TIES = 0.3
+# Every second round starts from this instead (times the value scale): warm enough to leave the
+# plan the hot rounds keep converging to, not so hot that it takes it apart. pr05 (m = 1) ends
+# in one 594 plan whenever it misses the optimum (595); from that plan, annealing at a constant
+# 1 reached 595 in 6 of 6 runs of 5 s (3 of 12 in 3 s), at 0.7, 1.5 and 2.5 in 0, 2 and 0 of 6.
+# pr05 at 10 s, 24 seeds, two runs
+# side by side, together with no whole-day model on such days (routing.solve): 595 in 14 runs
+# against 7 with every round from 6 (13 and 6 of 24 on other seeds); alone, each of the two
+# changes reached 595 in 10 and 8 runs of 24. pr09: 493 in 12 of 12 either way.
+T_WARM_TIES = 1.5
 # Where travel only breaks ties, strings of up to this many visits (SISR's 10 elsewhere). pr09
 # and pr05 (m = 1), six seeds at 10 s: total score 2,926 and 3,548 with 10, 2,933 and 3,566 with
 # 20.
@@ -150,6 +159,7 @@ class Day:
                            _BIG if c.max_travel_time is None else c.max_travel_time,
                            _BIG if c.capacity is None else c.capacity)
         policy = problem.policy
+        self.ties = travel_breaks_ties(problem, self.ids)
         self.params = np.array([policy.travel_cost_per_hour, policy.preferred_bonus * 3600,
                                 policy.balance_cost_per_visit * 3600,
                                 4 * (int(value.sum()) + policy.preferred_bonus * 3600 * n + 1),
@@ -210,28 +220,26 @@ class Day:
         return max(1.0, float(legs.mean()) * max(1, int(self.params[0])))
 
     def travel_breaks_ties(self) -> bool:
-        """Whether no amount of driving the collectors' shifts allow outweighs the least
-        valuable optional customer."""
-        if not len(self.optional_values):
-            return False
-        shifts = np.maximum(0, self.veh[:, _SE] - self.veh[:, _SS]).sum()
-        return int(shifts) * int(self.params[0]) < int(self.optional_values.min())
+        """See the module's :func:`travel_breaks_ties`."""
+        return self.ties
 
-    def phases(self) -> list[tuple[float, float]]:
-        """The annealing's phases: (temperature scale, end as a share of the time or steps),
-        each from the best plan so far. The scale is the hotter of travel (the nearest-neighbour
-        arc) and the value scale. Where the value scale is the hotter, annealing at it may give
-        up a customer for a while; the last POLISH_SHARE then anneals at the scale of travel
-        alone, which orders the visits finely. Not where travel only breaks ties, as in the
-        TOPTW: there it would only take time from the search for value, which instead runs in
-        ROUNDS_TIES rounds."""
+    def phases(self) -> list[tuple[float, float, float]]:
+        """The annealing's phases: (first temperature, last temperature, end as a share of the
+        time or steps), each from the best plan so far. The scale is the hotter of travel (the
+        nearest-neighbour arc) and the value scale. Where the value scale is the hotter,
+        annealing at it may give up a customer for a while; the last POLISH_SHARE then anneals
+        at the scale of travel alone, which orders the visits finely. Not where travel only
+        breaks ties, as in the TOPTW: there it would only take time from the search for value,
+        which instead runs in ROUNDS_TIES rounds, every second one from T_WARM_TIES."""
         arc = self.typical_arc_cost()
         hot = max(arc, self.value_scale())
         if self.travel_breaks_ties():
-            return [(hot, (i + 1) / ROUNDS_TIES) for i in range(ROUNDS_TIES)]
+            return [((T_WARM_TIES if i % 2 else T_START_TIES) * hot, T_END_TIES * hot,
+                     (i + 1) / ROUNDS_TIES) for i in range(ROUNDS_TIES)]
         if hot == arc:
-            return [(hot, 1.0)]
-        return [(hot, 1.0 - POLISH_SHARE), (arc, 1.0)]
+            return [(T_START * hot, T_END * hot, 1.0)]
+        return [(T_START * hot, T_END * hot, 1.0 - POLISH_SHARE),
+                (T_START * arc, T_END * arc, 1.0)]
 
     def value_scale(self) -> float:
         """VALUE_TEMPERATURE (VALUE_TEMPERATURE_TIES where travel only breaks ties) times the
@@ -240,6 +248,19 @@ class Day:
             return 0.0
         share = VALUE_TEMPERATURE_TIES if self.travel_breaks_ties() else VALUE_TEMPERATURE
         return share * float(np.median(self.optional_values))
+
+
+def travel_breaks_ties(problem: Problem, candidates: Iterable[int]) -> bool:
+    """Whether no amount of driving the collectors' shifts allow outweighs the least valuable
+    optional customer among ``candidates`` (customer indices), as in the TOPTW: travel then only
+    breaks ties between plans of equal value."""
+    customers = problem.customers
+    values = [customers[i].value for i in candidates
+              if not customers[i].mandatory and customers[i].value > 0]
+    if not values:
+        return False
+    shifts = sum(max(0, c.shift_end - c.shift_start) for c in problem.collectors)
+    return shifts * problem.policy.travel_cost_per_hour < min(values) * 3600
 
 
 def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int, Sequence[int]],
@@ -273,14 +294,11 @@ def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int,
     span = max(1e-9, deadline - started)
     steps = 0
     phase_from = 0.0
-    ties = day.travel_breaks_ties()
-    for phase, (scale, until) in enumerate(phases):
+    for phase, (t_start, t_end, until) in enumerate(phases):
         if phase > 0:
             state.seq[:], state.length[:] = best_seq, best_len
             state.start(day)
             costs[0] = costs[1]
-        t_start, t_end = ((T_START_TIES, T_END_TIES) if ties else (T_START, T_END))
-        t_start, t_end = t_start * scale, t_end * scale
         while True:
             now = time.monotonic()
             if now >= deadline or (max_steps is not None and steps >= max_steps):

@@ -1,8 +1,8 @@
 """The one public entry point of the engine: :func:`solve` turns a problem into a plan.
 
 1. Screen customers by the collection rules (some are left out with a reason before any search).
-2. Search with OR-Tools for a share of the time limit (days up to a size), then improve the plan
-   by ruin and recreate (:mod:`routing.recreate`) for the rest.
+2. Search with OR-Tools for a share of the time limit (days up to a size, unless value is all),
+   then improve the plan by ruin and recreate (:mod:`routing.recreate`) for the rest.
 3. Check every route independently of the solver, and insert every left-out customer who still
    fits profitably (mandatory ones whenever they fit at all), so that "day full" is always true.
 4. Report routes as timed steps, and every left-out customer with its reason.
@@ -62,7 +62,11 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
 
     solver_status = "nothing_to_plan"
     pairs = sum(len(c) for c in screening.candidates.values())
-    if screening.candidates and pairs <= _MAX_SEARCH_PAIRS:
+    # Where travel only breaks ties, ruin and recreate's first round takes any first plan
+    # apart: the whole model's share of the time goes to it instead (see
+    # recreate.T_WARM_TIES for what that gained on pr05).
+    value_only = recreate.travel_breaks_ties(problem, screening.candidates)
+    if screening.candidates and pairs <= _MAX_SEARCH_PAIRS and not value_only:
         # The whole day as one routing model for a share of the time. Not from the greedy
         # plan: measured on all 56 Solomon instances at 10 s, that start gave a mean gap of
         # 5.62% (worst 16.8%) against 5.03% (13.9%) from the search's own.
@@ -87,7 +91,8 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
             statuses.append(status)
         solver_status = "_then_".join(statuses)
     elif screening.candidates:
-        # Too large for one model: ruin and recreate starts from the greedy plan.
+        # Too large for one model, or value is all: ruin and recreate starts from the greedy
+        # plan.
         solver_status = "greedy_plan"
     if screening.candidates:
         # Ruin and recreate for the rest of the time (in deterministic mode, a number of
