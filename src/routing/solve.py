@@ -159,6 +159,9 @@ class _Inserter:
         self._may_go: dict[int, np.ndarray] = {}
         self._gaps = [self._route_gaps(v) for v in range(len(routes))]
         self._all_gaps: np.ndarray | None = None
+        # Whether a customer's last search for a profitable place left out places only for
+        # being unprofitable (if not, a search without that condition finds nothing either).
+        self._cut_for_profit: dict[int, bool] = {}
 
     def fill(self) -> dict[int, Reason]:
         """Insert what fits, mandatory customers first (making room by taking out an optional
@@ -180,8 +183,9 @@ class _Inserter:
                 break
         left_out: dict[int, Reason] = {}
         for i in waiting:
-            fits = not customers[i].mandatory and self.best_insertion(
-                i, profitable_only=False, first=True) is not None
+            # The last round tried every waiting customer against these final routes.
+            fits = (not customers[i].mandatory and self._cut_for_profit.get(i, True)
+                    and self.best_insertion(i, profitable_only=False, first=True) is not None)
             left_out[i] = Reason.NOT_WORTH_THE_TRIP if fits else Reason.DAY_FULL
         return left_out
 
@@ -287,6 +291,7 @@ class _Inserter:
             bonus[preferred] = policy.preferred_bonus
         gain = customer.value + bonus[vehicle] - extra * policy.travel_cost_per_hour / 3600
         if profitable_only:
+            self._cut_for_profit[i] = bool((ok & (gain <= 0)).any())
             ok &= gain > 0
         places = np.flatnonzero(ok)
         if not first:
