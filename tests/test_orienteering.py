@@ -139,3 +139,14 @@ def test_orienteering_days_take_the_exact_stretch_planning():
     day = recreate.Day(costly, timer.windows, rules.screen(costly, timer).candidates)
     assert not day.travel_breaks_ties()
     assert day.params[recreate._P_SEGMENT] == 0
+
+
+def test_orienteering_days_give_the_whole_model_time_to_ruin_and_recreate():
+    """Where travel only breaks ties, ruin and recreate starts from the first (greedy) plan and
+    gets the whole model's time; where travel costs nothing (it breaks no ties), the whole
+    model still plans first, since ruin and recreate keeps the first plan unless it finds more
+    value."""
+    problem, _, _ = _day(0, 12, 1)
+    assert solve(problem).solver_status.startswith("greedy_plan")
+    free = dataclasses.replace(problem, policy=Policy(travel_cost_per_hour=0))
+    assert not solve(free).solver_status.startswith("greedy_plan")

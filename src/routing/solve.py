@@ -64,8 +64,11 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
     pairs = sum(len(c) for c in screening.candidates.values())
     # Where travel only breaks ties, ruin and recreate's first round takes any first plan
     # apart: the whole model's share of the time goes to it instead (see
-    # recreate.T_WARM_TIES for what that gained on pr05).
-    value_only = recreate.travel_breaks_ties(problem, screening.candidates)
+    # recreate.T_WARM_TIES for what that gained on pr05). Not where travel costs nothing: there
+    # it does not even break ties in ruin and recreate, which keeps the first plan unless it
+    # finds more value, and the whole model's plan is the one that drives sensibly.
+    value_only = (problem.policy.travel_cost_per_hour > 0
+                  and recreate.travel_breaks_ties(problem, screening.candidates))
     if screening.candidates and pairs <= _MAX_SEARCH_PAIRS and not value_only:
         # The whole day as one routing model for a share of the time. Not from the greedy
         # plan: measured on all 56 Solomon instances at 10 s, that start gave a mean gap of
