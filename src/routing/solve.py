@@ -162,7 +162,7 @@ class _Inserter:
         self._may_go: dict[int, np.ndarray] = {}
         self._gaps = [self._route_gaps(v) for v in range(len(routes))]
         self._all_gaps: np.ndarray | None = None
-        # Whether a customer's last search for a profitable place left out places only for
+        # Whether a customer's last search for a profitable place passed over any place for
         # being unprofitable (if not, a search without that condition finds nothing either).
         self._cut_for_profit: dict[int, bool] = {}
 
