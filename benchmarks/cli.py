@@ -312,17 +312,22 @@ def collection(
     console.print(table)
 
 
-def _independent_checker():
-    """The test suite's checker (it shares no timing code with the engine); needs the source
-    checkout the benchmarks run from."""
+def _source_checkout(module: str) -> None:
+    """Put the source checkout the benchmarks run from on the path, so that the test suite's
+    independent checkers (``tests/<module>.py``) can be imported; or say why they cannot."""
     import sys
 
     root = Path(__file__).resolve().parents[1]
-    if not (root / "tests" / "checker.py").exists():
-        raise typer.BadParameter("the independent checker (tests/checker.py) is not here: run "
+    if not (root / "tests" / f"{module}.py").exists():
+        raise typer.BadParameter(f"the independent checker (tests/{module}.py) is not here: run "
                                  "the benchmarks from a source checkout")
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
+
+
+def _independent_checker():
+    """The test suite's checker (it shares no timing code with the engine)."""
+    _source_checkout("checker")
     from tests.checker import Checker
 
     return Checker
@@ -330,7 +335,7 @@ def _independent_checker():
 
 def _independent_toptw_checker():
     """The test suite's TOPTW checker: its scoring function and its error."""
-    _independent_checker()  # puts the checkout on the path, or says why it cannot
+    _source_checkout("toptw_checker")
     from tests.toptw_checker import Infeasible, toptw_score
 
     return toptw_score, Infeasible

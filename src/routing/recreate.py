@@ -87,13 +87,13 @@ ROUNDS_TIES = 8
 T_START_TIES = 6.0
 T_END_TIES = 0.3
 # Every second round starts from this instead (times the value scale): warm enough to leave the
-# plan the hot rounds keep converging to, not so hot that it takes it apart. pr05 (m = 1) ends
-# in one 594 plan whenever it misses the optimum (595); from that plan, annealing at a constant
-# 1 reached 595 in 6 of 6 runs of 5 s (3 of 12 in 3 s), at 0.7, 1.5 and 2.5 in 0, 2 and 0 of 6.
-# pr05 at 10 s, 24 seeds, two runs
-# side by side, together with no whole-day model on such days (routing.solve): 595 in 14 runs
-# against 7 with every round from 6 (13 and 6 of 24 on other seeds); alone, each of the two
-# changes reached 595 in 10 and 8 runs of 24. pr09: 493 in 12 of 12 either way.
+# plan the hot rounds keep converging to, not so hot that it takes it apart. pr05 (m = 1) most
+# often misses the optimum (595) in one 594 plan; from that plan, annealing at a constant 1
+# reached 595 in 6 of 6 runs of 5 s (3 of 12 in 3 s), at 0.7, 1.5 and 2.5 in 0, 2 and 0 of 6.
+# pr05 at 10 s, 24 seeds, two runs side by side, together with no whole-day model on such days
+# (routing.solve): 595 in 14 runs against 7 with every round from 6 (13 and 6 of 24 on other
+# seeds); alone, each of the two changes reached 595 in 10 and 8 runs of 24. pr09: 493 in 12
+# of 12 either way.
 T_WARM_TIES = 1.5
 # Where travel only breaks ties, strings of up to this many visits (SISR's 10 elsewhere). pr09
 # and pr05 (m = 1), six seeds at 10 s: total score 2,926 and 3,548 with 10, 2,933 and 3,566 with
@@ -576,9 +576,8 @@ def _insert_best(seq, length, route_of, travel, load, dep, slack, r, cust, win, 
             if gain < best_gain or (gain == best_gain and (best_v < 0 or extra >= best_extra)):
                 continue
             if quick:
-                # The visit delays the next stop by the time it takes plus its service, which
-                # must fit the slack there. Checked before the blink, so that the places where
-                # it does not fit (most, for a left-out customer) draw no random number.
+                # The visit delays the next stop by its time and service; that must fit the
+                # slack there. Places that do not fit (most) draw no number for the blink.
                 if extra + cust[r, _SVC] > slack[v, p]:
                     continue
                 if np.random.random() < BLINK:
