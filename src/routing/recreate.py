@@ -714,6 +714,31 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
         for kk in range(nv):
             route_value += value[seq[v, kk]]
         rate = 2.0 * np.random.random() * route_value / max(1, veh[v, _SE] - veh[v, _SS])
+    old_val = 0
+    for a in range(span):
+        old_val += cval[a]
+    old_score = old_val - rate * old_arrive
+    # A bound on what a path can still gain: each further visit takes at least its service and
+    # the shortest arc into it, and at most the time left can be spent (fractional knapsack by
+    # value, less the rate, per second). A state whose bound is below both the stretch as it is
+    # and the best path so far cannot lead to the path taken, and is not extended (a margin
+    # for rounding). The same paths from a third of the states: pr05 / r107 (m = 1), 100,000
+    # steps in deterministic mode, 2.7 / 17.3 million states against 8.3 / 57.1 million, in
+    # 2.7 / 4.1 s against 3.6 / 13.9 s (r107's wide windows let almost any order through).
+    least_in = np.empty(nc, dtype=np.int64)
+    gain = np.empty(nc, dtype=np.float64)
+    density = np.empty(nc, dtype=np.float64)
+    least_to_b = to_b[0]
+    for d in range(nc):
+        least_to_b = min(least_to_b, to_b[d])
+        m = _BIG
+        for e in range(nc):
+            if e != d:
+                m = min(m, dm[e, d])
+        least_in[d] = m + svc[d]
+        gain[d] = cval[d] - rate * least_in[d]
+        density[d] = gain[d] / max(1, least_in[d])
+    by_density = np.argsort(-density)
     best_score = -1e300
     best_val = -1
     best_arrive = 2**62
@@ -731,6 +756,21 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
             score = val - rate * arrive
             if score > best_score or (score == best_score and arrive < best_arrive):
                 best_score, best_val, best_arrive, best_state = score, val, arrive, s0
+            left = latest - least_to_b - t
+            bound = val - rate * (t + least_to_b)
+            for i in range(nc):
+                d = by_density[i]
+                if (mask >> d) & 1 or gain[d] <= 0 or t + least_in[d] - svc[d] > cap[d]:
+                    continue
+                if least_in[d] <= left:
+                    bound += gain[d]
+                    left -= least_in[d]
+                else:
+                    bound += gain[d] * left / least_in[d]
+                    break
+            floor = max(old_score, best_score)
+            if bound < floor - 1e-9 * abs(floor) - 1.0:
+                continue
             for d in range(nc):
                 if (mask >> d) & 1:
                     continue
@@ -755,10 +795,6 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
         states += nnext
         if states > DP_STATES:
             return 0
-    old_val = 0
-    for a in range(span):
-        old_val += cval[a]
-    old_score = old_val - rate * old_arrive
     if (best_state < 0 or best_score < old_score
             or (best_val == old_val and best_arrive >= old_arrive)):
         return 0
