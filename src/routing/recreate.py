@@ -109,8 +109,8 @@ MAX_STRING_TIES = 20
 # followed by inserting every left-out customer that now fits; with that and the trade of value
 # for time (see _segment_dp), 9 / 7 of twelve. Since the re-planning is bounded (about a third
 # of the states) more of it pays: r107 / pr05 (m = 1) reached their optima in 65 / 51 of 72
-# seeded runs at 10 s with 0.2 (three runs of 24), 24 / 20, 24 / 40 of 48 and 24 / 19 of 24
-# with 0.3, 0.4 and 0.5.
+# seeded runs at 10 s with 0.2 (three runs of seeds 0-23), in 24 / 20 of 24 with 0.3, in 24 of
+# 24 / 40 of 48 with 0.4 and in 24 / 19 of 24 with 0.5.
 DP_SHARE = 0.4
 DP_SIZE = 12
 DP_FREE = 3
@@ -719,7 +719,8 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
         # Per second of the time the route takes (not of the shift, which may end long after
         # the last window closes): pr05 (m = 1), where the optimum gives up 8 of value at the
         # start to arrive 5 time units earlier later on (a rate above what the shift allows),
-        # reached 595 in 45 of 48 seeded runs at 10 s against 40 of 48.
+        # reached 595 in 45 of 48 seeded runs at 10 s against 40 of 48 (and in 37 of 48 on
+        # other seeds).
         used = dep[v, nv] + dur[cust[seq[v, nv - 1], _LOC], veh[v, _END]] - veh[v, _SS]
         rate = 2.0 * np.random.random() * route_value / max(1, used)
     old_val = 0
