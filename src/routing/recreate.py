@@ -611,8 +611,8 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
     programming, times and windows as in the route; the rest of the route keeps its slack).
     Half of the time the path's value is offset by its time at a random rate around the
     route's own value per second of its time, so that the stretch may give up value for time
-    the rest of the route can use. ``dp`` holds the work arrays. Returns how many customers it put in the
-    pool (those taken out or put in), 0 if the route stays as it was."""
+    the rest of the route can use. ``dp`` holds the work arrays. Returns how many customers it
+    put in the pool (those taken out or put in), 0 if the route stays as it was."""
     lab, cand, cur, nxt, stamp_id = dp
     k = length.shape[0]
     # A random route that visits someone (segment re-planning is on only where every customer
