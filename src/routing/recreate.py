@@ -207,8 +207,9 @@ class Day:
         return out
 
     def _ends_neighbours(self) -> np.ndarray:
-        """Each collector's nearest customers to the start (rows 0..k-1) and to the end (rows
-        k..2k-1), nearest first."""
+        """Each collector's first customers (rows 0..k-1: those whose visit can end soonest
+        after the shift starts, from the start) and its nearest customers to the end (rows
+        k..2k-1), first and nearest first."""
         n, k = len(self.ids), len(self.veh)
         take = max(1, min(NEIGHBOURS, n))
         out = np.zeros((2 * k, take), dtype=np.int64)
@@ -216,7 +217,10 @@ class Day:
             return out
         loc = self.cust[:, _LOC]
         for v in range(k):
-            out[v] = np.argsort(self.durations[self.veh[v, _START], loc], kind="stable")[:take]
+            arrive = self.veh[v, _SS] + self.durations[self.veh[v, _START], loc].astype(np.int64)
+            done = np.maximum(arrive, self.win[:, 0, 0]) + self.cust[:, _SVC]
+            done[arrive > self.win[:, 0, 1]] = _BIG
+            out[v] = np.argsort(done, kind="stable")[:take]
             out[k + v] = np.argsort(self.durations[loc, self.veh[v, _END]], kind="stable")[:take]
         return out
 
@@ -320,7 +324,8 @@ def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int,
             temperature = t_start * (t_end / t_start) ** local
             best_before = costs[1]
             _steps(chunk, temperature, costs, state.seq, state.length, state.route_of,
-                   state.travel, state.load, state.dep, state.slack, best_seq, best_len,
+                   state.travel, state.load, state.dep, state.slack, state.stop, state.latest,
+                   best_seq, best_len,
                    day.cust, day.win, day.veh, day.durations, day.allowed, day.value,
                    day.params, day.adj, day.vadj, state.scratch, state.saved_seq,
                    state.saved_len, state.dp)
@@ -342,6 +347,8 @@ class _State:
         self.load = np.zeros(k, dtype=np.int64)
         self.dep = np.zeros((k, width + 1), dtype=np.int64)
         self.slack = np.zeros((k, width + 1), dtype=np.int64)
+        self.stop = np.zeros((k, width + 2), dtype=np.int64)
+        self.latest = np.zeros((k, width + 1), dtype=np.int64)
         self.scratch = np.zeros(2 * n + 2 * k, dtype=np.int64)  # pool, in pool, touched, dirty
         self.saved_seq = np.empty_like(seq)
         self.saved_len = np.empty_like(length)
@@ -359,7 +366,7 @@ class _State:
         self.route_of[:] = -1
         self.scratch[:] = 0
         _init(self.seq, self.length, self.route_of, self.travel, self.load, self.dep, self.slack,
-              day.cust, day.win, day.veh, day.durations)
+              self.stop, self.latest, day.cust, day.win, day.veh, day.durations)
 
 
 @numba.njit(cache=True)
@@ -434,18 +441,22 @@ def _feasible_times(seq, n, veh, v, cust, win, dur):
 
 
 @numba.njit(cache=True)
-def _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur):
-    """Route ``v``'s travel, load and, without a break, departure times (``dep[v, p]``: leaving
-    stop ``p``, the start being stop 0)."""
+def _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh, dur):
+    """Route ``v``'s travel, load, the location of each stop (``stop[v, p]``: the start is stop
+    0, the end stop n + 1) and departure times (``dep[v, p]``: leaving stop ``p``); without a
+    break, the slack and latest arrival at each stop after the first (see below)."""
     n = length[v]
     prev = veh[v, _START]
     t = veh[v, _SS]
     dep[v, 0] = t
+    stop[v, 0] = prev
+    stop[v, n + 1] = veh[v, _END]
     tr = 0
     ld = 0
     for kk in range(n):
         r = seq[v, kk]
         loc = cust[r, _LOC]
+        stop[v, kk + 1] = loc
         tr += dur[prev, loc]
         ld += cust[r, _DEMAND]
         start = _earliest(win, r, cust[r, _NWIN], t + dur[prev, loc])
@@ -458,24 +469,27 @@ def _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur):
     if veh[v, _BDUR] >= 0:
         return  # with a break the slack is not used (_fits_at times the whole route)
     # Slack before each stop (the end last): by how much its arrival may grow with every
-    # later stop still in its window (the first window) and the end in the shift.
+    # later stop still in its window (the first window) and the end in the shift; and the
+    # latest arrival there (``latest[v, p]`` for the stop after gap p: its arrival plus its
+    # slack), which never decreases along the route.
     after = veh[v, _SE] - (dep[v, n] + dur[prev, veh[v, _END]])
     slack[v, n] = after
+    latest[v, n] = veh[v, _SE]
     for kk in range(n - 1, -1, -1):
         r = seq[v, kk]
-        arrive = dep[v, kk] + dur[veh[v, _START] if kk == 0 else cust[seq[v, kk - 1], _LOC],
-                                  cust[r, _LOC]]
+        arrive = dep[v, kk] + dur[stop[v, kk], stop[v, kk + 1]]
         start = dep[v, kk + 1] - cust[r, _SVC]
         after = min(win[r, 0, 1] - start, after) + start - arrive
         slack[v, kk] = after
+        latest[v, kk] = arrive + after
 
 
 @numba.njit(cache=True)
-def _init(seq, length, route_of, travel, load, dep, slack, cust, win, veh, dur):
+def _init(seq, length, route_of, travel, load, dep, slack, stop, latest, cust, win, veh, dur):
     for v in range(seq.shape[0]):
         for kk in range(length[v]):
             route_of[seq[v, kk]] = v
-        _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur)
+        _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh, dur)
 
 
 @numba.njit(cache=True)
@@ -535,8 +549,8 @@ def _fits_at(seq, length, dep, slack, v, p, r, cust, win, veh, dur, buf, single)
 
 
 @numba.njit(cache=True)
-def _insert_best(seq, length, route_of, travel, load, dep, slack, r, cust, win, veh, dur, allowed,
-                 value, params, buf):
+def _insert_best(seq, length, route_of, travel, load, dep, slack, stop, latest, r, cust, win, veh,
+                 dur, allowed, value, params, buf):
     """Put customer ``r`` at its most profitable feasible place (optional customers only where
     they gain); return whether it went in."""
     loc = cust[r, _LOC]
@@ -546,6 +560,8 @@ def _insert_best(seq, length, route_of, travel, load, dep, slack, r, cust, win, 
     best_v = -1
     best_p = -1
     close = win[r, cust[r, _NWIN] - 1, 1]
+    svc = cust[r, _SVC]
+    earliest_end = win[r, 0, 0] + svc
     # Insertions by time, one window per customer: where the collector has no break, whether a
     # place fits follows from the slack at once (as in _fits_at). pr05 (m = 1), 60,000 steps
     # from one plan at a constant temperature: 23-27 us a step against 60-64 us.
@@ -558,13 +574,39 @@ def _insert_best(seq, length, route_of, travel, load, dep, slack, r, cust, win, 
         if n >= veh[v, _MAXV] or load[v] + cust[r, _DEMAND] > veh[v, _CAP]:
             continue
         bonus = params[1] if cust[r, _PREF] == v else 0
-        for p in range(n + 1):
+        first = 0
+        if quick:
+            # The visit ends no earlier than its opening plus its service, so the next stop is
+            # reached no earlier: no place before the first whose latest arrival allows that
+            # fits (latest arrivals never decrease along the route; a binary search).
+            hi = n + 1
+            while first < hi:
+                mid = (first + hi) >> 1
+                if latest[v, mid] < earliest_end:
+                    first = mid + 1
+                else:
+                    hi = mid
+        for p in range(first, n + 1):
             if dep[v, p] > close:
                 # Left later than the last window closes, here and at every later place.
                 break
-            prev = veh[v, _START] if p == 0 else cust[seq[v, p - 1], _LOC]
-            nxt = veh[v, _END] if p == n else cust[seq[v, p], _LOC]
-            extra = dur[prev, loc] + dur[loc, nxt] - dur[prev, nxt]
+            prev = stop[v, p]
+            nxt = stop[v, p + 1]
+            if quick:
+                # The next stop reached too late even without waiting: the test below, first
+                # and without the window, by parts (most places fail it).
+                room = latest[v, p] - dep[v, p] - svc
+                if room < 0:
+                    continue
+                to = dur[prev, loc]
+                if to > room:
+                    continue
+                back = dur[loc, nxt]
+                if to + back > room:
+                    continue
+                extra = to + back - dur[prev, nxt]
+            else:
+                extra = dur[prev, loc] + dur[loc, nxt] - dur[prev, nxt]
             if travel[v] + extra > veh[v, _MAXT]:
                 continue
             if params[_P_TIME]:
@@ -599,13 +641,14 @@ def _insert_best(seq, length, route_of, travel, load, dep, slack, r, cust, win, 
     seq[v, p] = r
     length[v] = n + 1
     route_of[r] = v
-    _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur)
+    _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh, dur)
     return True
 
 
 @numba.njit(cache=True)
-def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh, dur, allowed,
-                value, params, adj, vadj, pool, in_pool, touched, saved_seq, saved_len, dp):
+def _segment_dp(seq, length, route_of, travel, load, dep, slack, stop, latest, cust, win, veh, dur,
+                allowed, value, params, adj, vadj, pool, in_pool, touched, saved_seq, saved_len,
+                dp):
     """Re-plan a stretch of one route exactly: the most valuable timed path between the visits
     around it over its own customers and the left-out ones nearest to them (subset dynamic
     programming, times and windows as in the route; the rest of the route keeps its slack).
@@ -676,7 +719,7 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
     b_loc = veh[v, _END] if hi == nv else cust[seq[v, hi], _LOC]
     prev_b = cust[seq[v, hi - 1], _LOC]
     old_arrive = dep[v, hi] + dur[prev_b, b_loc]
-    latest = old_arrive + slack[v, hi]
+    due = latest[v, hi]  # the latest arrival at b
     # Local copies (about 1.7 times as fast as reading the day's arrays; the same paths):
     # travel between the candidates, each one's opening, service and latest arrival, from which
     # the visit ends in its window (there is one) and the stretch's end in time: a candidate
@@ -694,7 +737,7 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
         opening[c] = win[r, 0, 0]
         svc[c] = cust[r, _SVC]
         to_b[c] = dur[loc, b_loc]
-        cap[c] = min(win[r, 0, 1], latest - svc[c] - to_b[c])
+        cap[c] = min(win[r, 0, 1], due - svc[c] - to_b[c])
         if opening[c] > cap[c]:
             cap[c] = -1  # never in time
     full = 1 << nc
@@ -765,7 +808,7 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
             score = val - rate * arrive
             if score > best_score or (score == best_score and arrive < best_arrive):
                 best_score, best_val, best_arrive, best_state = score, val, arrive, s0
-            left = latest - least_to_b - t
+            left = due - least_to_b - t
             bound = val - rate * (t + least_to_b)
             for i in range(nc):
                 d = by_density[i]
@@ -843,7 +886,7 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
         seq[v, w] = tail[a]
         w += 1
     length[v] = w
-    _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur)
+    _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh, dur)
     if load[v] > veh[v, _CAP] or travel[v] > veh[v, _MAXT]:
         # Over a cap: put the route back (the caller sees no change).
         for a in range(npool):
@@ -853,7 +896,7 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
         seq[v, :nv] = saved_seq[v, :nv]
         for kk in range(nv):
             route_of[seq[v, kk]] = v
-        _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur)
+        _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh, dur)
         touched[v] = 0
         return 0
     return npool
@@ -875,8 +918,9 @@ def _keep_untouched(v, q, seq, length, touched, saved_seq, saved_len):
 
 
 @numba.njit(cache=True)
-def _ruin_recreate(seq, length, route_of, travel, load, dep, slack, cust, win, veh, dur, allowed,
-                   value, params, adj, pool, in_pool, touched, saved_seq, saved_len, key, buf):
+def _ruin_recreate(seq, length, route_of, travel, load, dep, slack, stop, latest, cust, win, veh,
+                   dur, allowed, value, params, adj, pool, in_pool, touched, saved_seq, saved_len,
+                   key, buf):
     """One SISR step: strings out of a few routes near a random customer, then best insertions.
     Returns how many customers it put in the pool."""
     n = route_of.shape[0]
@@ -952,7 +996,7 @@ def _ruin_recreate(seq, length, route_of, travel, load, dep, slack, cust, win, v
             seq[v, w] = q
             w += 1
         length[v] = w
-        _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur)
+        _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh, dur)
     for r in range(n):
         if route_of[r] < 0 and cust[r, _MAND] and not in_pool[r]:
             in_pool[r] = 1
@@ -974,15 +1018,15 @@ def _ruin_recreate(seq, length, route_of, travel, load, dep, slack, cust, win, v
     order = np.argsort(key[:npool])
     for a in range(npool):
         q = pool[order[a]]
-        if _insert_best(seq, length, route_of, travel, load, dep, slack, q, cust, win, veh, dur,
-                        allowed, value, params, buf):
+        if _insert_best(seq, length, route_of, travel, load, dep, slack, stop, latest, q, cust, win,
+                        veh, dur, allowed, value, params, buf):
             _keep_untouched(route_of[q], q, seq, length, touched, saved_seq, saved_len)
     return npool
 
 
 @numba.njit(cache=True)
-def _fill(npool, seq, length, route_of, travel, load, dep, slack, cust, win, veh, dur, allowed,
-          value, params, pool, in_pool, touched, saved_seq, saved_len, buf):
+def _fill(npool, seq, length, route_of, travel, load, dep, slack, stop, latest, cust, win, veh, dur,
+          allowed, value, params, pool, in_pool, touched, saved_seq, saved_len, buf):
     """Insert every left-out customer that fits (into the pool too); returns the pool's size."""
     n = route_of.shape[0]
     off = np.random.randint(n)
@@ -990,7 +1034,7 @@ def _fill(npool, seq, length, route_of, travel, load, dep, slack, cust, win, veh
         q = (a + off) % n
         if route_of[q] >= 0 or in_pool[q]:
             continue
-        if _insert_best(seq, length, route_of, travel, load, dep, slack, q, cust, win,
+        if _insert_best(seq, length, route_of, travel, load, dep, slack, stop, latest, q, cust, win,
                         veh, dur, allowed, value, params, buf):
             in_pool[q] = 1
             pool[npool] = q
@@ -1000,9 +1044,9 @@ def _fill(npool, seq, length, route_of, travel, load, dep, slack, cust, win, veh
 
 
 @numba.njit(cache=True)
-def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, slack, best_seq,
-           best_len, cust, win, veh, dur, allowed, value, params, adj, vadj, scratch, saved_seq,
-           saved_len, dp):
+def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, slack, stop, latest,
+           best_seq, best_len, cust, win, veh, dur, allowed, value, params, adj, vadj, scratch,
+           saved_seq, saved_len, dp):
     """``count`` ruin-and-recreate steps at ``temperature``; ``costs`` holds the current and the
     best plan's cost, ``best_seq``/``best_len`` the best plan, ``dp`` the segment re-planning's
     work arrays (_State)."""
@@ -1018,17 +1062,17 @@ def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, 
         for v in range(k):
             touched[v] = 0
         if params[_P_SEGMENT] > 0 and np.random.random() < DP_SHARE:
-            npool = _segment_dp(seq, length, route_of, travel, load, dep, slack, cust, win, veh,
-                                dur, allowed, value, params, adj, vadj, pool, in_pool, touched,
-                                saved_seq, saved_len, dp)
+            npool = _segment_dp(seq, length, route_of, travel, load, dep, slack, stop, latest,
+                                cust, win, veh, dur, allowed, value, params, adj, vadj, pool,
+                                in_pool, touched, saved_seq, saved_len, dp)
             if npool > 0:
-                npool = _fill(npool, seq, length, route_of, travel, load, dep, slack, cust, win,
-                              veh, dur, allowed, value, params, pool, in_pool, touched,
+                npool = _fill(npool, seq, length, route_of, travel, load, dep, slack, stop, latest,
+                              cust, win, veh, dur, allowed, value, params, pool, in_pool, touched,
                               saved_seq, saved_len, buf)
         else:
-            npool = _ruin_recreate(seq, length, route_of, travel, load, dep, slack, cust, win,
-                                   veh, dur, allowed, value, params, adj, pool, in_pool, touched,
-                                   saved_seq, saved_len, key, buf)
+            npool = _ruin_recreate(seq, length, route_of, travel, load, dep, slack, stop, latest,
+                                   cust, win, veh, dur, allowed, value, params, adj, pool, in_pool,
+                                   touched, saved_seq, saved_len, key, buf)
         new_cost = _cost(length, route_of, travel, value, cust, params)
         if float(new_cost - costs[0]) < -temperature * np.log(np.random.random()):
             costs[0] = new_cost
@@ -1052,7 +1096,8 @@ def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, 
                     seq[v, :saved_len[v]] = saved_seq[v, :saved_len[v]]
                     for kk in range(saved_len[v]):
                         route_of[seq[v, kk]] = v
-                    _retime(seq, length, travel, load, dep, slack, v, cust, win, veh, dur)
+                    _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh,
+                            dur)
         for a in range(npool):
             in_pool[pool[a]] = 0
 
