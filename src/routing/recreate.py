@@ -102,15 +102,19 @@ MAX_STRING_TIES = 20
 # Segment re-planning (where travel only breaks ties, customers have one window and collectors
 # no break): this share of the steps re-plans a stretch of a route exactly over DP_SIZE
 # customers, the stretch's own (at most DP_SIZE - DP_FREE of them) and left-out ones drawn from
-# the DP_DEPTH nearest to its visits and ends; a re-planning that explores more than DP_STATES
-# partial paths is dropped. pr09 / pr05 (m = 1) at 10 s, proven optima reached 1 / 2 times of
-# six seeds without, 10 / 1 of twelve with (temperatures as before). 14 customers were slower
-# and no better; 16 took 0.2 ms a step on r107. A re-planned stretch that leaves time over is
-# followed by inserting every left-out customer that now fits; with that and the trade of value
-# for time (see _segment_dp), 9 / 7 of twelve. Since the re-planning is bounded (about a third
-# of the states) more of it pays: r107 / pr05 (m = 1) reached their optima in 65 / 51 of 72
-# seeded runs at 10 s with 0.2 (three runs of seeds 0-23), in 24 / 20 of 24 with 0.3, in 24 of
-# 24 / 40 of 48 with 0.4 and in 24 / 19 of 24 with 0.5.
+# the DP_DEPTH nearest to its visits and its end, or to the start the DP_DEPTH whose visit can
+# end soonest (pr05, m = 1: three of the optimum's first visits are not among the 40 nearest
+# to the depot or to any of the first eight visits of the 594 plan its misses end in; 595 in
+# 92 of 96 seeded runs at 10 s against 89 of 96 by the nearest); a re-planning that explores
+# more than DP_STATES partial paths is dropped. pr09 / pr05 (m = 1) at 10 s, proven optima
+# reached 1 / 2 times of six seeds without, 10 / 1 of twelve with (temperatures as before). 14
+# customers were slower and no better; 16 took 0.2 ms a step on r107. A re-planned stretch
+# that leaves time over is followed by inserting every left-out customer that now fits; with
+# that and the trade of value for time (see _segment_dp), 9 / 7 of twelve. Since the
+# re-planning is bounded (about a third of the states) more of it pays: r107 / pr05 (m = 1)
+# reached their optima in 65 / 51 of 72 seeded runs at 10 s with 0.2 (three runs of seeds
+# 0-23), in 24 / 20 of 24 with 0.3, in 24 of 24 / 40 of 48 with 0.4 and in 24 / 19 of 24 with
+# 0.5.
 DP_SHARE = 0.4
 DP_SIZE = 12
 DP_FREE = 3
