@@ -99,22 +99,22 @@ T_WARM_TIES = 1.5
 # and pr05 (m = 1), six seeds at 10 s: total score 2,926 and 3,548 with 10, 2,933 and 3,566 with
 # 20.
 MAX_STRING_TIES = 20
-# Segment re-planning (where travel only breaks ties, customers have one window and collectors
-# no break): this share of the steps re-plans a stretch of a route exactly over DP_SIZE
-# customers, the stretch's own (at most DP_SIZE - DP_FREE of them) and left-out ones drawn from
-# the DP_DEPTH nearest to its visits and its end, or to the start the DP_DEPTH whose visit can
-# end soonest (pr05, m = 1: three of the optimum's first visits are not among the 40 nearest
-# to the depot or to any of the first eight visits of the 594 plan its misses end in; 595 in
-# 92 of 96 seeded runs at 10 s against 89 of 96 by the nearest); a re-planning that explores
-# more than DP_STATES partial paths is dropped. pr09 / pr05 (m = 1) at 10 s, proven optima
-# reached 1 / 2 times of six seeds without, 10 / 1 of twelve with (temperatures as before). 14
-# customers were slower and no better; 16 took 0.2 ms a step on r107. A re-planned stretch
-# that leaves time over is followed by inserting every left-out customer that now fits; with
-# that and the trade of value for time (see _segment_dp), 9 / 7 of twelve. Since the
-# re-planning is bounded (about a third of the states) more of it pays: r107 / pr05 (m = 1)
-# reached their optima in 65 / 51 of 72 seeded runs at 10 s with 0.2 (three runs of seeds
-# 0-23), in 24 / 20 of 24 with 0.3, in 24 of 24 / 40 of 48 with 0.4 and in 24 / 19 of 24 with
-# 0.5.
+# Segment re-planning (where travel only breaks ties, customers have one window and collectors no
+# break): this share of the steps re-plans a stretch of a route exactly over DP_SIZE customers, the
+# stretch's own (at most DP_SIZE - DP_FREE of them) and left-out ones drawn from the DP_DEPTH
+# nearest to its visits and its end, or to the start, by turns, the nearest and those whose visit
+# can end soonest (pr05, m = 1: three of the optimum's first visits are not among the 40 nearest to
+# the depot or to any of the first eight visits of the 594 plan its misses end in; at 10 s, seeds
+# 96-191, 595 in 89 of 96 runs by the nearest alone, 92 of 96 by the soonest alone, 91 of 96 by
+# turns; r107, seeds 0-47, 299 in 48, 46 and 48 of 48); a re-planning that explores more than
+# DP_STATES partial paths is dropped. pr09 / pr05 (m = 1) at 10 s, proven optima reached 1 / 2 times
+# of six seeds without, 10 / 1 of twelve with (temperatures as before). 14 customers were slower and
+# no better; 16 took 0.2 ms a step on r107. A re-planned stretch that leaves time over is followed
+# by inserting every left-out customer that now fits; with that and the trade of value for time (see
+# _segment_dp), 9 / 7 of twelve. Since the re-planning is bounded (about a third of the states) more
+# of it pays: r107 / pr05 (m = 1) reached their optima in 65 / 51 of 72 seeded runs at 10 s with 0.2
+# (three runs of seeds 0-23), in 24 / 20 of 24 with 0.3, in 24 of 24 / 40 of 48 with 0.4 and in 24 /
+# 19 of 24 with 0.5.
 DP_SHARE = 0.4
 DP_SIZE = 12
 DP_FREE = 3
@@ -211,9 +211,9 @@ class Day:
         return out
 
     def _ends_neighbours(self) -> np.ndarray:
-        """Each collector's first customers (rows 0..k-1: those whose visit can end soonest
-        after the shift starts, from the start) and its nearest customers to the end (rows
-        k..2k-1), first and nearest first."""
+        """Each collector's first customers (rows 0..k-1: by turns those whose visit can end
+        soonest after the shift starts and the nearest to the start) and its nearest customers
+        to the end (rows k..2k-1)."""
         n, k = len(self.ids), len(self.veh)
         take = max(1, min(NEIGHBOURS, n))
         out = np.zeros((2 * k, take), dtype=np.int64)
@@ -221,10 +221,15 @@ class Day:
             return out
         loc = self.cust[:, _LOC]
         for v in range(k):
-            arrive = self.veh[v, _SS] + self.durations[self.veh[v, _START], loc].astype(np.int64)
+            travel = self.durations[self.veh[v, _START], loc].astype(np.int64)
+            arrive = self.veh[v, _SS] + travel
             done = np.maximum(arrive, self.win[:, 0, 0]) + self.cust[:, _SVC]
             done[arrive > self.win[:, 0, 1]] = _BIG
-            out[v] = np.argsort(done, kind="stable")[:take]
+            soonest = np.argsort(done, kind="stable")
+            nearest = np.argsort(travel, kind="stable")
+            turns = np.stack([soonest, nearest], axis=1).ravel()
+            _, first = np.unique(turns, return_index=True)
+            out[v] = turns[np.sort(first)][:take]
             out[k + v] = np.argsort(self.durations[loc, self.veh[v, _END]], kind="stable")[:take]
         return out
 
