@@ -631,7 +631,7 @@ def _insert_best(seq, length, route_of, travel, load, dep, slack, stop, latest, 
             if quick:
                 # The visit delays the next stop by its time and service; that must fit the
                 # slack there. Places that do not fit (most) draw no number for the blink.
-                if extra + cust[r, _SVC] > slack[v, p]:
+                if extra + svc > slack[v, p]:
                     continue
                 if np.random.random() < BLINK:
                     continue
@@ -723,11 +723,10 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, stop, latest, c
         in_pool[r] = 0
         cval[a] = (value[r] + (params[1] if cust[r, _PREF] == v else 0)
                    + (params[3] if cust[r, _MAND] else 0))
-    a_loc = veh[v, _START] if lo == 0 else cust[seq[v, lo - 1], _LOC]
+    a_loc = stop[v, lo]
     t0 = dep[v, lo]
-    b_loc = veh[v, _END] if hi == nv else cust[seq[v, hi], _LOC]
-    prev_b = cust[seq[v, hi - 1], _LOC]
-    old_arrive = dep[v, hi] + dur[prev_b, b_loc]
+    b_loc = stop[v, hi + 1]
+    old_arrive = dep[v, hi] + dur[stop[v, hi], b_loc]
     due = latest[v, hi]  # the latest arrival at b
     # Local copies (about 1.7 times as fast as reading the day's arrays; the same paths):
     # travel between the candidates, each one's opening, service and latest arrival, from which
