@@ -129,7 +129,7 @@ _BIG = 2**40
 # Parameter columns: travel cost per hour, preferred-collector bonus, balance cost, the cost of
 # a mandatory customer left out (as above); then whether an insertion is measured by the time it
 # takes (travel and waiting) rather than travel, the longest string, whether every customer has
-# one window (a route's slack then decides whether a customer fits) and the segment
+# one window (the latest arrival at each stop then decides whether a customer fits) and the segment
 # re-planning's size (0: none).
 _P_TIME, _P_STRING, _P_ONE_WINDOW, _P_SEGMENT = range(4, 8)
 
@@ -333,7 +333,7 @@ def improve(problem: Problem, windows: Sequence[Sequence], candidates: dict[int,
             temperature = t_start * (t_end / t_start) ** local
             best_before = costs[1]
             _steps(chunk, temperature, costs, state.seq, state.length, state.route_of,
-                   state.travel, state.load, state.dep, state.slack, state.stop, state.latest,
+                   state.travel, state.load, state.dep, state.stop, state.latest,
                    best_seq, best_len,
                    day.cust, day.win, day.veh, day.durations, day.allowed, day.value,
                    day.params, day.adj, day.vadj, state.scratch, state.saved_seq,
@@ -355,7 +355,6 @@ class _State:
         self.travel = np.zeros(k, dtype=np.int64)
         self.load = np.zeros(k, dtype=np.int64)
         self.dep = np.zeros((k, width + 1), dtype=np.int64)
-        self.slack = np.zeros((k, width + 1), dtype=np.int64)
         self.stop = np.zeros((k, width + 2), dtype=np.int64)
         self.latest = np.zeros((k, width + 1), dtype=np.int64)
         self.scratch = np.zeros(2 * n + 2 * k, dtype=np.int64)  # pool, in pool, touched, dirty
@@ -374,7 +373,7 @@ class _State:
         times recomputed, nothing in the pool."""
         self.route_of[:] = -1
         self.scratch[:] = 0
-        _init(self.seq, self.length, self.route_of, self.travel, self.load, self.dep, self.slack,
+        _init(self.seq, self.length, self.route_of, self.travel, self.load, self.dep,
               self.stop, self.latest, day.cust, day.win, day.veh, day.durations)
 
 
@@ -450,10 +449,10 @@ def _feasible_times(seq, n, veh, v, cust, win, dur):
 
 
 @numba.njit(cache=True)
-def _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh, dur):
+def _retime(seq, length, travel, load, dep, stop, latest, v, cust, win, veh, dur):
     """Route ``v``'s travel, load, the location of each stop (``stop[v, p]``: the start is stop
     0, the end stop n + 1) and departure times (``dep[v, p]``: leaving stop ``p``); without a
-    break, the slack and latest arrival at each stop after the first (see below)."""
+    break, the latest arrival at each stop after the first (see below)."""
     n = length[v]
     prev = veh[v, _START]
     t = veh[v, _SS]
@@ -476,29 +475,24 @@ def _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, v
     travel[v] = tr
     load[v] = ld
     if veh[v, _BDUR] >= 0:
-        return  # with a break the slack is not used (_fits_at times the whole route)
-    # Slack before each stop (the end last): by how much its arrival may grow with every
-    # later stop still in its window (the first window) and the end in the shift; and the
-    # latest arrival there (``latest[v, p]`` for the stop after gap p: its arrival plus its
-    # slack), which never decreases along the route.
-    after = veh[v, _SE] - (dep[v, n] + dur[prev, veh[v, _END]])
-    slack[v, n] = after
+        return  # with a break the latest arrivals are not used (_fits_at times the whole route)
+    # The latest arrival at each stop (``latest[v, p]`` for the stop after gap p; the end last)
+    # with every later stop still in its window (the first window) and the end in the shift:
+    # never later than the window's closing, nor than the next stop's latest arrival less the
+    # service and the travel there. It never decreases along the route.
     latest[v, n] = veh[v, _SE]
     for kk in range(n - 1, -1, -1):
         r = seq[v, kk]
-        arrive = dep[v, kk] + dur[stop[v, kk], stop[v, kk + 1]]
-        start = dep[v, kk + 1] - cust[r, _SVC]
-        after = min(win[r, 0, 1] - start, after) + start - arrive
-        slack[v, kk] = after
-        latest[v, kk] = arrive + after
+        on = latest[v, kk + 1] - cust[r, _SVC] - dur[stop[v, kk + 1], stop[v, kk + 2]]
+        latest[v, kk] = min(win[r, 0, 1], on)
 
 
 @numba.njit(cache=True)
-def _init(seq, length, route_of, travel, load, dep, slack, stop, latest, cust, win, veh, dur):
+def _init(seq, length, route_of, travel, load, dep, stop, latest, cust, win, veh, dur):
     for v in range(seq.shape[0]):
         for kk in range(length[v]):
             route_of[seq[v, kk]] = v
-        _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh, dur)
+        _retime(seq, length, travel, load, dep, stop, latest, v, cust, win, veh, dur)
 
 
 @numba.njit(cache=True)
@@ -521,7 +515,7 @@ def _cost(length, route_of, travel, value, cust, params):
 
 
 @numba.njit(cache=True)
-def _fits_at(seq, length, dep, slack, v, p, r, cust, win, veh, dur, buf, single):
+def _fits_at(seq, length, dep, latest, v, p, r, cust, win, veh, dur, buf, single):
     """Whether customer ``r`` fits into route ``v`` before position ``p`` (time only)."""
     n = length[v]
     if veh[v, _BDUR] < 0:
@@ -536,7 +530,7 @@ def _fits_at(seq, length, dep, slack, v, p, r, cust, win, veh, dur, buf, single)
         t = start + cust[r, _SVC]
         if single:
             nxt = veh[v, _END] if p == n else cust[seq[v, p], _LOC]
-            return t + dur[loc, nxt] - (dep[v, p] + dur[prev, nxt]) <= slack[v, p]
+            return t + dur[loc, nxt] <= latest[v, p]
         prev = loc
         for kk in range(p, n):
             q = seq[v, kk]
@@ -558,7 +552,7 @@ def _fits_at(seq, length, dep, slack, v, p, r, cust, win, veh, dur, buf, single)
 
 
 @numba.njit(cache=True)
-def _insert_best(seq, length, route_of, travel, load, dep, slack, stop, latest, r, cust, win, veh,
+def _insert_best(seq, length, route_of, travel, load, dep, stop, latest, r, cust, win, veh,
                  dur, allowed, value, params, buf):
     """Put customer ``r`` at its most profitable feasible place (optional customers only where
     they gain); return whether it went in."""
@@ -572,8 +566,9 @@ def _insert_best(seq, length, route_of, travel, load, dep, slack, stop, latest, 
     svc = cust[r, _SVC]
     earliest_end = win[r, 0, 0] + svc
     # Insertions by time, one window per customer: where the collector has no break, whether a
-    # place fits follows from the slack at once (as in _fits_at). pr05 (m = 1), 60,000 steps
-    # from one plan at a constant temperature: 23-27 us a step against 60-64 us.
+    # place fits follows from the next stop's latest arrival at once (as in _fits_at). pr05
+    # (m = 1), 60,000 steps from one plan at a constant temperature: 23-27 us a step against
+    # 60-64 us.
     quick_time = params[_P_TIME] != 0 and params[_P_ONE_WINDOW] != 0
     for v in range(length.shape[0]):
         if not allowed[r, v]:
@@ -629,16 +624,16 @@ def _insert_best(seq, length, route_of, travel, load, dep, slack, stop, latest, 
             if gain < best_gain or (gain == best_gain and (best_v < 0 or extra >= best_extra)):
                 continue
             if quick:
-                # The visit delays the next stop by its time and service; that must fit the
-                # slack there. Places that do not fit (most) draw no number for the blink.
-                if extra + svc > slack[v, p]:
+                # The next stop reached after the visit, no later than its latest arrival.
+                # Places that do not fit (most) draw no number for the blink.
+                if start + svc + back > latest[v, p]:
                     continue
                 if np.random.random() < BLINK:
                     continue
             else:
                 if np.random.random() < BLINK:
                     continue
-                if not _fits_at(seq, length, dep, slack, v, p, r, cust, win, veh, dur, buf,
+                if not _fits_at(seq, length, dep, latest, v, p, r, cust, win, veh, dur, buf,
                                 params[_P_ONE_WINDOW] != 0):
                     continue
             best_gain, best_extra, best_v, best_p = gain, extra, v, p
@@ -650,12 +645,12 @@ def _insert_best(seq, length, route_of, travel, load, dep, slack, stop, latest, 
     seq[v, p] = r
     length[v] = n + 1
     route_of[r] = v
-    _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh, dur)
+    _retime(seq, length, travel, load, dep, stop, latest, v, cust, win, veh, dur)
     return True
 
 
 @numba.njit(cache=True)
-def _segment_dp(seq, length, route_of, travel, load, dep, slack, stop, latest, cust, win, veh, dur,
+def _segment_dp(seq, length, route_of, travel, load, dep, stop, latest, cust, win, veh, dur,
                 allowed, value, params, adj, vadj, pool, in_pool, touched, saved_seq, saved_len,
                 dp):
     """Re-plan a stretch of one route exactly: the most valuable timed path between the visits
@@ -894,7 +889,7 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, stop, latest, c
         seq[v, w] = tail[a]
         w += 1
     length[v] = w
-    _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh, dur)
+    _retime(seq, length, travel, load, dep, stop, latest, v, cust, win, veh, dur)
     if load[v] > veh[v, _CAP] or travel[v] > veh[v, _MAXT]:
         # Over a cap: put the route back (the caller sees no change).
         for a in range(npool):
@@ -904,7 +899,7 @@ def _segment_dp(seq, length, route_of, travel, load, dep, slack, stop, latest, c
         seq[v, :nv] = saved_seq[v, :nv]
         for kk in range(nv):
             route_of[seq[v, kk]] = v
-        _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh, dur)
+        _retime(seq, length, travel, load, dep, stop, latest, v, cust, win, veh, dur)
         touched[v] = 0
         return 0
     return npool
@@ -926,7 +921,7 @@ def _keep_untouched(v, q, seq, length, touched, saved_seq, saved_len):
 
 
 @numba.njit(cache=True)
-def _ruin_recreate(seq, length, route_of, travel, load, dep, slack, stop, latest, cust, win, veh,
+def _ruin_recreate(seq, length, route_of, travel, load, dep, stop, latest, cust, win, veh,
                    dur, allowed, value, params, adj, pool, in_pool, touched, saved_seq, saved_len,
                    key, buf):
     """One SISR step: strings out of a few routes near a random customer, then best insertions.
@@ -1004,7 +999,7 @@ def _ruin_recreate(seq, length, route_of, travel, load, dep, slack, stop, latest
             seq[v, w] = q
             w += 1
         length[v] = w
-        _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh, dur)
+        _retime(seq, length, travel, load, dep, stop, latest, v, cust, win, veh, dur)
     for r in range(n):
         if route_of[r] < 0 and cust[r, _MAND] and not in_pool[r]:
             in_pool[r] = 1
@@ -1026,14 +1021,14 @@ def _ruin_recreate(seq, length, route_of, travel, load, dep, slack, stop, latest
     order = np.argsort(key[:npool])
     for a in range(npool):
         q = pool[order[a]]
-        if _insert_best(seq, length, route_of, travel, load, dep, slack, stop, latest, q, cust, win,
+        if _insert_best(seq, length, route_of, travel, load, dep, stop, latest, q, cust, win,
                         veh, dur, allowed, value, params, buf):
             _keep_untouched(route_of[q], q, seq, length, touched, saved_seq, saved_len)
     return npool
 
 
 @numba.njit(cache=True)
-def _fill(npool, seq, length, route_of, travel, load, dep, slack, stop, latest, cust, win, veh, dur,
+def _fill(npool, seq, length, route_of, travel, load, dep, stop, latest, cust, win, veh, dur,
           allowed, value, params, pool, in_pool, touched, saved_seq, saved_len, buf):
     """Insert every left-out customer that fits (into the pool too); returns the pool's size."""
     n = route_of.shape[0]
@@ -1042,7 +1037,7 @@ def _fill(npool, seq, length, route_of, travel, load, dep, slack, stop, latest, 
         q = (a + off) % n
         if route_of[q] >= 0 or in_pool[q]:
             continue
-        if _insert_best(seq, length, route_of, travel, load, dep, slack, stop, latest, q, cust, win,
+        if _insert_best(seq, length, route_of, travel, load, dep, stop, latest, q, cust, win,
                         veh, dur, allowed, value, params, buf):
             in_pool[q] = 1
             pool[npool] = q
@@ -1052,7 +1047,7 @@ def _fill(npool, seq, length, route_of, travel, load, dep, slack, stop, latest, 
 
 
 @numba.njit(cache=True)
-def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, slack, stop, latest,
+def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, stop, latest,
            best_seq, best_len, cust, win, veh, dur, allowed, value, params, adj, vadj, scratch,
            saved_seq, saved_len, dp):
     """``count`` ruin-and-recreate steps at ``temperature``; ``costs`` holds the current and the
@@ -1070,15 +1065,15 @@ def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, 
         for v in range(k):
             touched[v] = 0
         if params[_P_SEGMENT] > 0 and np.random.random() < DP_SHARE:
-            npool = _segment_dp(seq, length, route_of, travel, load, dep, slack, stop, latest,
+            npool = _segment_dp(seq, length, route_of, travel, load, dep, stop, latest,
                                 cust, win, veh, dur, allowed, value, params, adj, vadj, pool,
                                 in_pool, touched, saved_seq, saved_len, dp)
             if npool > 0:
-                npool = _fill(npool, seq, length, route_of, travel, load, dep, slack, stop, latest,
+                npool = _fill(npool, seq, length, route_of, travel, load, dep, stop, latest,
                               cust, win, veh, dur, allowed, value, params, pool, in_pool, touched,
                               saved_seq, saved_len, buf)
         else:
-            npool = _ruin_recreate(seq, length, route_of, travel, load, dep, slack, stop, latest,
+            npool = _ruin_recreate(seq, length, route_of, travel, load, dep, stop, latest,
                                    cust, win, veh, dur, allowed, value, params, adj, pool, in_pool,
                                    touched, saved_seq, saved_len, key, buf)
         new_cost = _cost(length, route_of, travel, value, cust, params)
@@ -1104,7 +1099,7 @@ def _steps(count, temperature, costs, seq, length, route_of, travel, load, dep, 
                     seq[v, :saved_len[v]] = saved_seq[v, :saved_len[v]]
                     for kk in range(saved_len[v]):
                         route_of[seq[v, kk]] = v
-                    _retime(seq, length, travel, load, dep, slack, stop, latest, v, cust, win, veh,
+                    _retime(seq, length, travel, load, dep, stop, latest, v, cust, win, veh,
                             dur)
         for a in range(npool):
             in_pool[pool[a]] = 0
