@@ -92,6 +92,17 @@ def test_a_city_day_of_1500_customers_completes_within_its_limit():
         assert checker.feasible(checker.collectors[route.collector], ids), route.collector
 
 
+def test_a_time_limit_too_short_for_any_search_returns_the_first_plan():
+    """No search fits in a millisecond: the greedy plan (mandatory visits first) comes back,
+    feasible, with every reason true and the cut search said, not an empty plan or an error."""
+    body = collection_day(300, 20, seed=3, time_limit=0.001)
+    response = plan(body)  # runs the independent checker and checks each reason
+    assert response["time_limit_hit"] is True
+    assert response["summary"]["visits"] >= 150
+    missed = [u for u in response["unassigned"] if u["mandatory"]]
+    assert all(u["reason"] != "day_full" for u in missed), missed
+
+
 @pytest.mark.parametrize("plain", [False, True], ids=["with lunch breaks", "plain"])
 def test_ruin_and_recreate_never_makes_a_plan_worse_or_breaks_a_rule(plain):
     """Ruin and recreate from the greedy plan: every route still passes the independent checker,
