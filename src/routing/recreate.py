@@ -515,26 +515,24 @@ def _cost(length, route_of, travel, value, cust, params):
 
 
 @numba.njit(cache=True)
-def _fits_at(seq, length, dep, latest, v, p, r, cust, win, veh, dur, buf, single):
+def _fits_at(seq, length, dep, stop, latest, v, p, r, cust, win, veh, dur, buf, single):
     """Whether customer ``r`` fits into route ``v`` before position ``p`` (time only)."""
     n = length[v]
     if veh[v, _BDUR] < 0:
         # No break: earliest times only grow; once a stop is left no later than before, the
         # rest of the route is as it was.
-        prev = veh[v, _START] if p == 0 else cust[seq[v, p - 1], _LOC]
         t = dep[v, p]
         loc = cust[r, _LOC]
-        start = _earliest(win, r, cust[r, _NWIN], t + dur[prev, loc])
+        start = _earliest(win, r, cust[r, _NWIN], t + dur[stop[v, p], loc])
         if start < 0:
             return False
         t = start + cust[r, _SVC]
         if single:
-            nxt = veh[v, _END] if p == n else cust[seq[v, p], _LOC]
-            return t + dur[loc, nxt] <= latest[v, p]
+            return t + dur[loc, stop[v, p + 1]] <= latest[v, p]
         prev = loc
         for kk in range(p, n):
             q = seq[v, kk]
-            ql = cust[q, _LOC]
+            ql = stop[v, kk + 1]
             start = _earliest(win, q, cust[q, _NWIN], t + dur[prev, ql])
             if start < 0:
                 return False
@@ -542,7 +540,7 @@ def _fits_at(seq, length, dep, latest, v, p, r, cust, win, veh, dur, buf, single
             if t <= dep[v, kk + 1]:
                 return True
             prev = ql
-        return t + dur[prev, veh[v, _END]] <= veh[v, _SE]
+        return t + dur[prev, stop[v, n + 1]] <= veh[v, _SE]
     for kk in range(p):
         buf[kk] = seq[v, kk]
     buf[p] = r
@@ -633,7 +631,7 @@ def _insert_best(seq, length, route_of, travel, load, dep, stop, latest, r, cust
             else:
                 if np.random.random() < BLINK:
                     continue
-                if not _fits_at(seq, length, dep, latest, v, p, r, cust, win, veh, dur, buf,
+                if not _fits_at(seq, length, dep, stop, latest, v, p, r, cust, win, veh, dur, buf,
                                 params[_P_ONE_WINDOW] != 0):
                     continue
             best_gain, best_extra, best_v, best_p = gain, extra, v, p
