@@ -7,18 +7,18 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from starlette.exceptions import HTTPException
 
 from allocation.exceptions import InvalidAllocation
-from api.jobs.kinds import TooLarge
-from api.jobs.store import IdempotencyConflict
 from api.schemas.common import FieldError
 from routing.exceptions import InvalidProblem
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from api.jobs.kinds import TooLarge
 
 log = logging.getLogger("fieldplan.api")
 
@@ -63,7 +63,15 @@ def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict:
 
 
 def install(app: FastAPI) -> None:
-    """Register the handlers that map errors to responses."""
+    """Register the handlers that map errors to responses. (The web framework and the job
+    store load here, not with the module, which the command line uses too.)"""
+    from fastapi import Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException
+
+    from api.jobs.kinds import TooLarge
+    from api.jobs.store import IdempotencyConflict
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from allocation import solve as allocate
+import allocation as allocation_engine
 from api import map_page
 from api.outputs import (write_allocation_csv, write_allocation_workbook, write_route_sheets,
                          write_stops_csv)
@@ -27,7 +27,7 @@ from api.schemas.allocation import (AllocationRequest, AllocationResponse,
                                     to_allocation_problem, warnings_for)
 from api.schemas.plan import PlanRequest, PlanResponse, to_problem
 from api.tables import allocation_rows, is_true, read_table
-from routing import solve as plan_day
+import routing
 
 DEFAULT_SHIFT = ("09:00", "18:00")
 DEFAULT_LUNCH = ("11:30", "13:30", 45)
@@ -118,7 +118,8 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
         events("allocation_start", {"cases": len(cases), "collectors": len(collectors),
                                     "seconds": options.allocation_seconds})
         started = time.monotonic()
-        result = AllocationResponse.from_result(allocate(problem, started=started), warnings)
+        result = AllocationResponse.from_result(allocation_engine.solve(problem, started=started),
+                                                warnings)
         allocation = result.model_dump(mode="json")
         _atomic(allocation_file, result.model_dump_json(indent=2))
         _atomically(out / "allocation.csv", partial(write_allocation_csv, allocation))
@@ -145,7 +146,7 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
         body = region_request(members, mine, owner, options)
         plan_request = PlanRequest.model_validate(body)
         plan_problem, context = to_problem(plan_request)
-        plan = PlanResponse.from_plan(plan_day(plan_problem), context, plan_request)
+        plan = PlanResponse.from_plan(routing.solve(plan_problem), context, plan_request)
         data = plan.model_dump(mode="json")
         stem = out / "plans" / _safe(name)
         stem.parent.mkdir(exist_ok=True)

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from benchmarks import instances as inst
 from benchmarks.generator import SIZES, collection_day
-from routing import solve
+import routing
 
 bench_app = typer.Typer(help="Measure plan quality and speed.", no_args_is_help=True)
 console = Console(width=160)
@@ -62,7 +62,7 @@ def vrptw(
     gaps = []
     for instance in inst.vrptw_instances(data, family, instances, seconds):
         started = time.monotonic()
-        plan = solve(instance.problem)
+        plan = routing.solve(instance.problem)
         elapsed = time.monotonic() - started
         routes = _routes(plan, instance.problem)
         numbers = [[int(c) for c in r] for r in routes if r]
@@ -110,7 +110,7 @@ def toptw(
             for paths in ms:
                 problem, weight = inst.toptw_problem(path, paths, seconds=seconds)
                 started = time.monotonic()
-                plan = solve(problem)
+                plan = routing.solve(problem)
                 elapsed = time.monotonic() - started
                 routes = [[int(c) for c in r] for r in _routes(plan, problem)]
                 try:
@@ -271,7 +271,7 @@ def collection(
             if not first:
                 first.append(time.monotonic() - started)
 
-        plan = solve(problem, started=started, on_solution=on_solution)
+        plan = routing.solve(problem, started=started, on_solution=on_solution)
         elapsed = time.monotonic() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         checker = Checker(body)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from geopy.distance import geodesic
 
-from routing.geo import to_wgs84
+from common.geo import to_wgs84
 
 LEGAL = {"china": (time(8), time(22)), "us_fdcpa": (time(8), time(21))}
 REL_TOL, ABS_TOL = 0.005, 2  # engine legs are Lambert-approximated and rounded to whole seconds

@@ -27,7 +27,7 @@ def test_generated_day_is_feasible_and_every_reason_is_true(size, seed):
 
 def test_gcj02_and_wgs84_inputs_give_the_same_plan():
     """The same homes geocoded on AMap (GCJ-02) plan exactly like their WGS-84 originals."""
-    from routing.geo import wgs84_to_gcj02
+    from common.geo import wgs84_to_gcj02
 
     body = collection_day(40, 3, seed=4, time_limit=2)
     body["options"].update(deterministic=True, work_limit=300)
@@ -108,23 +108,21 @@ def test_ruin_and_recreate_never_makes_a_plan_worse_or_breaks_a_rule(plain):
     """Ruin and recreate from the greedy plan: every route still passes the independent checker,
     every customer is in at most one route, and the plan earns at least as much (value minus
     travel cost, recomputed by the checker)."""
-    import time
-
     from api.schemas.plan import PlanRequest, to_problem
-    from routing import recreate, rules
-    from routing.schedule import RouteTimer
-    from routing.solve import _Inserter
+    from common.budget import Budget
+    from routing import search
+    from routing.insertion import Inserter
+    from routing.prepare import prepare
     from tests.checker import Checker
 
     body = collection_day(120, 10, seed=4, time_limit=10, plain=plain)
     problem, _ = to_problem(PlanRequest.model_validate(body))
-    timer = RouteTimer(problem.customers, problem.travel.durations, problem.travel.distances)
-    candidates = rules.screen(problem, timer).candidates
-    greedy = _Inserter(problem, timer, candidates, [[] for _ in problem.collectors])
+    prepared = prepare(problem)
+    timer = prepared.timer
+    greedy = Inserter(prepared, [[] for _ in problem.collectors])
     greedy.fill()
-    routes, steps = recreate.improve(problem, timer.windows, candidates,
-                                     [list(r) for r in greedy.routes],
-                                     deadline=time.monotonic() + 60, max_steps=3000)
+    routes, steps = search.improve(prepared, [list(r) for r in greedy.routes],
+                                   Budget.seconds(60, max_steps=3000))
     assert steps == 3000
     assert routes != greedy.routes
     # The engine's own timing agrees with the compiled one on every route.
@@ -171,34 +169,34 @@ def test_travel_only_breaks_ties_where_no_drive_outweighs_a_customer():
     import dataclasses
 
     from api.schemas.plan import PlanRequest, to_problem
-    from routing import recreate, rules
-    from routing.schedule import RouteTimer
+    from routing.prepare import prepare
+    from routing.search import DEFAULT as P
+    from routing.search.anneal import phases, typical_arc_cost, value_scale
+    from routing.search.arrays import pack
 
     body = collection_day(60, 5, seed=0, time_limit=10, plain=True)
     problem, _ = to_problem(PlanRequest.model_validate(body))
-    timer = RouteTimer(problem.customers, problem.travel.durations, problem.travel.distances)
-    candidates = rules.screen(problem, timer).candidates
-    day = recreate.Day(problem, timer.windows, candidates)
-    assert not day.travel_breaks_ties()
-    (first, last, polish_from), (polish_first, polish_last, end) = day.phases()
-    hot, arc = day.value_scale(), day.typical_arc_cost()
+    day = pack(prepare(problem), P)
+    assert not day.ties
+    (first, last, polish_from), (polish_first, polish_last, end) = phases(day, P)
+    hot, arc = value_scale(day, P), typical_arc_cost(day)
     assert hot > arc
-    assert (first, last) == (recreate.T_START * hot, recreate.T_END * hot)
-    assert (polish_first, polish_last) == (recreate.T_START * arc, recreate.T_END * arc)
-    assert (polish_from, end) == (1 - recreate.POLISH_SHARE, 1.0)
+    assert (first, last) == (P.t_start * hot, P.t_end * hot)
+    assert (polish_first, polish_last) == (P.t_start * arc, P.t_end * arc)
+    assert (polish_from, end) == (1 - P.polish_share, 1.0)
     # Customers worth 100,000 times more: no day of driving (five nine-hour shifts at forty
     # currency units an hour) outweighs any of them.
     rich = dataclasses.replace(problem, customers=tuple(
         dataclasses.replace(c, value=c.value * 100_000) for c in problem.customers))
-    rich_day = recreate.Day(rich, timer.windows, candidates)
-    assert rich_day.travel_breaks_ties()
-    assert recreate.travel_breaks_ties(rich, candidates)
-    assert not recreate.travel_breaks_ties(problem, candidates)
-    rounds = rich_day.phases()
-    scale = rich_day.value_scale()
-    assert len(rounds) == recreate.ROUNDS_TIES > 1
+    rich_day = pack(prepare(rich), P)
+    assert rich_day.ties
+    assert prepare(rich).travel_breaks_ties
+    assert not prepare(problem).travel_breaks_ties
+    rounds = phases(rich_day, P)
+    scale = value_scale(rich_day, P)
+    assert len(rounds) == P.rounds_ties > 1
     # Hot and warm rounds in turn, each ending cold.
-    assert [first for first, _, _ in rounds[:2]] == [recreate.T_START_TIES * scale,
-                                                     recreate.T_WARM_TIES * scale]
-    assert {last for _, last, _ in rounds} == {recreate.T_END_TIES * scale}
+    assert [first for first, _, _ in rounds[:2]] == [P.t_start_ties * scale,
+                                                     P.t_warm_ties * scale]
+    assert {last for _, last, _ in rounds} == {P.t_end_ties * scale}
     assert [end for _, _, end in rounds][-1] == 1.0

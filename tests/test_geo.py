@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 from geopy.distance import geodesic
 
-from routing.geo import (bd09_to_gcj02, gcj02_to_bd09, gcj02_to_wgs84, geodesic_metres, to_wgs84,
-                         wgs84_to_gcj02)
+from common.geo import (
+    bd09_to_gcj02,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    geodesic_metres,
+    to_wgs84,
+    wgs84_to_gcj02,
+)
 from routing.travel import geodesic_matrix
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from routing import Collector, Customer, Problem, TimeWindow, TravelMatrix
-from routing.rules import screen
-from routing.schedule import RouteTimer
+from routing.insertion import Inserter
+from routing.prepare import prepare
 from routing.solution import Reason
-from routing.solve import _Inserter
 
 DAY = (TimeWindow(0, 36000),)
 
@@ -20,9 +19,7 @@ def _problem(customers, max_visits=None):
 
 
 def _fill(problem, routes):
-    timer = RouteTimer(problem.customers, problem.travel.durations, problem.travel.distances)
-    inserter = _Inserter(problem, timer, screen(problem, timer).candidates, routes)
-    return inserter.fill()
+    return Inserter(prepare(problem), routes).fill()
 
 
 def test_a_customer_who_fits_profitably_is_added():

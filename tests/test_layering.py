@@ -38,6 +38,23 @@ def test_engines_import_no_adapter_libraries():
         assert not (_imports(path) & forbidden), path
 
 
+ALLOWED = {
+    "common": {"common"},
+    "routing": {"routing", "common"},
+    "allocation": {"allocation", "common"},
+    "api": {"api", "routing", "allocation", "common", "benchmarks"},
+}
+OURS = {"common", "routing", "allocation", "api", "benchmarks", "tests"}
+
+
+def test_imports_point_one_way():
+    """Engines import only themselves and the shared package; api imports the engines."""
+    for package, allowed in ALLOWED.items():
+        folder = "api" if package == "api" else f"src/{package}"
+        for path in _sources(folder):
+            assert (_imports(path) & OURS) <= allowed, path
+
+
 def test_packages_resolve_to_this_checkout():
     assert Path(routing.__file__).resolve().is_relative_to(ROOT / "src")
     assert Path(api.__file__).resolve().is_relative_to(ROOT)
@@ -49,13 +66,14 @@ def test_public_names_of_the_allocation_engine_are_stable():
     assert set(allocation.__all__) == {
         "AllocationError", "AllocationProblem", "AllocationResult", "Case", "CaseAllocation",
         "Collector", "CollectorLoad", "InvalidAllocation", "Options", "Placement", "Policy",
-        "Unallocated", "UnallocatedCase", "solve"}
+        "Unallocated", "UnallocatedCase", "solve", "warm_up"}
 
 
 def test_public_names_of_the_routing_engine_are_stable():
     assert set(routing.__all__) == {
         "Break", "Collector", "Customer", "InvalidProblem", "Options", "Plan", "Policy", "Problem",
         "Reason", "Route", "RoutingError", "Status", "Step", "StepKind", "Summary", "TimeWindow",
-        "TravelMatrix", "Unassigned", "custom_matrix", "geodesic_matrix", "solve"}
+        "TravelMatrix", "Unassigned", "custom_matrix", "geodesic_matrix", "solve",
+        "warm_up"}
     for name in routing.__all__:
         assert hasattr(routing, name)

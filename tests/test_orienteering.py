@@ -2,7 +2,7 @@
 must reach the exact optimum, found here by enumerating every subset, and keep every window.
 
 These days take the engine's orienteering path: insertions measured by the time they take and
-the exact re-planning of stretches of a route (routing.recreate)."""
+the exact re-planning of stretches of a route (routing.search)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 from routing import solve
-from routing.problem import (Collector, Customer, Options, Policy, Problem, TimeWindow,
-                             TravelMatrix)
+from routing.problem import Collector, Customer, Options, Policy, Problem, TimeWindow, TravelMatrix
 
 WEIGHT = 10_000  # a unit of value outweighs any day of driving (the horizon is far shorter)
 
@@ -126,19 +125,19 @@ def test_two_paths_keep_every_window_and_reach_the_best_split(seed):
 def test_orienteering_days_take_the_exact_stretch_planning():
     """The path these tests exercise: insertions by time taken and stretch re-planning are on
     where value is all, off on a collection day where driving costs weigh."""
-    from routing import recreate, rules
-    from routing.schedule import RouteTimer
+    from routing.prepare import prepare
+    from routing.search import DEFAULT
+    from routing.search.arrays import pack
 
     problem, _, _ = _day(0, 12, 1)
-    timer = RouteTimer(problem.customers, problem.travel.durations, problem.travel.distances)
-    day = recreate.Day(problem, timer.windows, rules.screen(problem, timer).candidates)
-    assert day.travel_breaks_ties()
-    assert day.params[recreate._P_TIME] == 1
-    assert day.params[recreate._P_SEGMENT] == recreate.DP_SIZE
+    day = pack(prepare(problem), DEFAULT)
+    assert day.ties
+    assert day.arrays.moves.by_time == 1
+    assert day.arrays.moves.segment_size == DEFAULT.segment_size
     costly = dataclasses.replace(problem, policy=Policy(travel_cost_per_hour=3600 * WEIGHT))
-    day = recreate.Day(costly, timer.windows, rules.screen(costly, timer).candidates)
-    assert not day.travel_breaks_ties()
-    assert day.params[recreate._P_SEGMENT] == 0
+    day = pack(prepare(costly), DEFAULT)
+    assert not day.ties
+    assert day.arrays.moves.segment_size == 0
 
 
 def test_orienteering_days_give_the_whole_model_time_to_ruin_and_recreate():

@@ -24,7 +24,7 @@ from api.schemas.common import (
     Place,
     Strict,
 )
-from routing.geo import CoordinateSystem, to_wgs84
+from common.geo import CoordinateSystem, to_wgs84
 
 MONEY_SCALE = 100
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from routing.geo import CoordinateSystem
+from common.geo import CoordinateSystem
 
 
 class FieldError(ValueError):

@@ -25,6 +25,7 @@ from api.schemas.common import (
     Window,
     seconds_between,
 )
+from common.geo import CoordinateSystem, to_wgs84
 from routing import (
     Break,
     Collector,
@@ -38,7 +39,6 @@ from routing import (
     custom_matrix,
     geodesic_matrix,
 )
-from routing.geo import CoordinateSystem, to_wgs84
 from routing.rules import DEFAULT_LEGAL_HOURS, LEGAL_HOURS, LegalHours, expected_value
 from routing.solution import EXPLANATIONS, Reason
 

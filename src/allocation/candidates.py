@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from allocation.problem import AllocationProblem
-from routing.geo import geodesic_metres
+from common.geo import geodesic_metres
 
 _BLOCK = 1024
 _EARTH_M = 6_371_008.8

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from routing.prepare import Prepared
 from routing.problem import Problem
 
 SCALE = 3600
@@ -48,11 +49,10 @@ class SearchResult:
     objective: int | None
 
 
-def build(problem: Problem, candidates: dict[int, Sequence[int]],
-          windows: Sequence[Sequence]) -> DayModel:
-    """Build the model for the customers in ``candidates`` (customer -> collectors who may go).
-
-    ``windows[i]`` are customer ``i``'s windows for the start of service."""
+def build(prepared: Prepared) -> DayModel:
+    """Build the model for the day's candidate customers, each with the collectors who may go
+    and its windows for the start of service."""
+    problem, candidates, windows = prepared.problem, prepared.candidates, prepared.windows
     customers = sorted(candidates)
     collectors = problem.collectors
     num_vehicles = len(collectors)

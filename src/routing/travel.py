@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from common.geo import geodesic_metres
 from routing.exceptions import InvalidProblem
-from routing.geo import geodesic_metres
 from routing.problem import TravelMatrix
 
 DEFAULT_SPEED_KMH = 25.0
