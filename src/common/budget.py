@@ -25,10 +25,6 @@ class Budget:
         started = time.monotonic() if started is None else started
         return cls(started + seconds, max_steps)
 
-    def remaining(self) -> float:
-        """Seconds left (never below 0)."""
-        return max(0.0, self.deadline - time.monotonic())
-
     def share(self, fraction: float) -> Budget:
         """The first ``fraction`` of the time left, as a budget of its own."""
         now = time.monotonic()
