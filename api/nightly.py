@@ -13,25 +13,21 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from datetime import time as clock
+from datetime import date
 from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import allocation as allocation_engine
-from api import map_page
-from api.outputs import (write_allocation_csv, write_allocation_workbook, write_route_sheets,
-                         write_stops_csv)
-from api.schemas.allocation import (AllocationRequest, AllocationResponse,
-                                    to_allocation_problem, warnings_for)
-from api.schemas.plan import PlanRequest, PlanResponse, to_problem
-from api.tables import allocation_rows, is_true, read_table
-import routing
+from api import map_page, runs
+from api.day_tables import DayTerms, day_request
+from api.outputs import (
+    write_allocation_csv,
+    write_allocation_workbook,
+    write_route_sheets,
+    write_stops_csv,
+)
+from api.schemas.allocation import AllocationRequest
+from api.tables import allocation_rows, read_table
 
-DEFAULT_SHIFT = ("09:00", "18:00")
-DEFAULT_LUNCH = ("11:30", "13:30", 45)
-DEFAULT_SERVICE_MINUTES = 20
 ALL = "all"
 
 
@@ -47,6 +43,12 @@ class NightlyOptions:
     legal_hours: str = "china"
     min_rest_days: int = 0
     tile_url: str = map_page.OSM_TILES
+
+    @property
+    def terms(self) -> DayTerms:
+        """What every region's day plan shares."""
+        return DayTerms(self.day, self.timezone, self.legal_hours, self.min_rest_days,
+                        self.plan_seconds)
 
 
 @dataclass
@@ -100,11 +102,9 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
     body = {"cases": allocation_rows(cases), "collectors": allocation_rows(collectors),
             **options.policy}
     body.setdefault("options", {}).setdefault("time_limit_seconds", options.allocation_seconds)
-    request = AllocationRequest.model_validate(body)
-    problem = to_allocation_problem(request)
-    warnings = warnings_for(problem)
-    if strict and warnings:
-        raise StrictWarnings(warnings)
+    job = runs.check_allocation(AllocationRequest.model_validate(body))
+    if strict and job.warnings:
+        raise StrictWarnings(job.warnings)
     out.mkdir(parents=True, exist_ok=True)
     fingerprint = _fingerprint(cases_path, collectors_path, options)
     state = _load_state(out, fingerprint)
@@ -118,8 +118,7 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
         events("allocation_start", {"cases": len(cases), "collectors": len(collectors),
                                     "seconds": options.allocation_seconds})
         started = time.monotonic()
-        result = AllocationResponse.from_result(allocation_engine.solve(problem, started=started),
-                                                warnings)
+        result = runs.allocate(job, started=started)
         allocation = result.model_dump(mode="json")
         _atomic(allocation_file, result.model_dump_json(indent=2))
         _atomically(out / "allocation.csv", partial(write_allocation_csv, allocation))
@@ -143,14 +142,12 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
             continue
         ids = {m["id"] for m in members}
         mine = [case_rows[c] for c, k in owner.items() if k in ids]
-        body = region_request(members, mine, owner, options)
-        plan_request = PlanRequest.model_validate(body)
-        plan_problem, context = to_problem(plan_request)
-        plan = PlanResponse.from_plan(routing.solve(plan_problem), context, plan_request)
+        plan_request = day_request(members, mine, owner, options.terms)
+        plan = runs.plan(runs.check_plan(plan_request))
         data = plan.model_dump(mode="json")
         stem = out / "plans" / _safe(name)
         stem.parent.mkdir(exist_ok=True)
-        _atomic(stem.with_suffix(".request.json"), json.dumps(body, ensure_ascii=False))
+        _atomic(stem.with_suffix(".request.json"), plan_request.model_dump_json(exclude_unset=True))
         _atomically(stem.with_suffix(".xlsx"), partial(write_route_sheets, plan_request, data))
         _atomically(stem.with_suffix(".csv"), partial(write_stops_csv, plan_request, data))
         _atomic(stem.with_suffix(".html"), map_page.render(plan_request, data,
@@ -169,61 +166,6 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
     summary = allocation["summary"]
     return NightlyResult(allocation["status"], summary["allocated"], summary["cases"],
                          summary["mandatory_unallocated"], results, resumed)
-
-
-def region_request(members: list[dict], cases: list[dict], owner: dict[str, str] | None,
-                   options: NightlyOptions) -> dict:
-    """The day-plan request of one region: its collectors, and the cases they own (each
-    visited by its owner only). Without ``owner``, any collector may visit any case, and the
-    case's current collector is its preferred one."""
-    zone = ZoneInfo(options.timezone)
-
-    def at(text: str) -> str:
-        return datetime.combine(options.day, clock.fromisoformat(text), zone).isoformat()
-
-    collectors = []
-    for k in members:
-        day = k.get("day", {})
-        start, end = day.get("shift_start", DEFAULT_SHIFT[0]), day.get("shift_end",
-                                                                       DEFAULT_SHIFT[1])
-        entry = {"id": k["id"], "start": k["base"], "shift": {"start": at(start), "end": at(end)},
-                 "skills": k.get("skills", [])}
-        lunch = (day.get("lunch_start", DEFAULT_LUNCH[0]), day.get("lunch_end", DEFAULT_LUNCH[1]),
-                 int(day.get("lunch_minutes", DEFAULT_LUNCH[2])))
-        if lunch[2] and start <= lunch[0] and lunch[1] <= end:
-            entry["lunch_break"] = {"earliest_start": at(lunch[0]), "latest_end": at(lunch[1]),
-                                    "duration_seconds": lunch[2] * 60}
-        for column in ("max_visits", "crew_size"):
-            if column in day:
-                entry[column] = int(day[column])
-        collectors.append(entry)
-    customers = []
-    for c in cases:
-        day = c.get("day", {})
-        entry = {"id": c["id"], "location": c["location"],
-                 "service_seconds": 60 * int(day.get("service_minutes", DEFAULT_SERVICE_MINUTES)),
-                 "required_skills": c.get("required_skills", []),
-                 "mandatory": is_true(day.get("promise_to_pay"))}
-        if owner is not None:
-            entry["allowed_collectors"] = [owner[c["id"]]]
-        elif c.get("current_collector") in {k["id"] for k in members}:
-            entry["preferred_collector"] = c["current_collector"]
-        if "expected_value" in c:
-            entry["value"] = float(c["expected_value"])
-        else:
-            entry["balance"] = float(c["balance"])
-            entry["probability_to_pay"] = float(c.get("probability_to_pay", 0.1))
-        if "visit_window" in day:
-            first, last = (p.strip() for p in day["visit_window"].replace("–", "-").split("-"))
-            entry["time_windows"] = [{"start": at(first), "end": at(last)}]
-        if "last_visit" in day:
-            entry["last_visit"] = day["last_visit"]
-        customers.append(entry)
-    return {"date": options.day.isoformat(), "timezone": options.timezone,
-            "collectors": collectors, "customers": customers,
-            "policy": {"legal_hours": options.legal_hours,
-                       "min_rest_days": options.min_rest_days},
-            "options": {"time_limit_seconds": options.plan_seconds}}
 
 
 def _regions(collectors: list[dict]) -> dict[str, list[dict]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date as Date
 from pathlib import Path
 from typing import Annotated
 
@@ -12,9 +13,17 @@ from pydantic import ValidationError
 import allocation
 import routing
 from allocation.exceptions import InvalidAllocation
-from api import map_page
-from api.commands.common import (EXIT_BAD_INPUT, EXIT_MANDATORY_MISSED, bad_input, err,
-                                 read_json, write, write_or_fail)
+from api import map_page, runs
+from api.commands.common import (
+    EXIT_BAD_INPUT,
+    EXIT_MANDATORY_MISSED,
+    bad_input,
+    err,
+    read_json,
+    write,
+    write_or_fail,
+)
+from api.day_tables import DayTerms, day_request
 from api.errors import describe_invalid_problem, describe_validation_error
 from api.map_page import OSM_TILES
 from api.outputs import (
@@ -23,13 +32,8 @@ from api.outputs import (
     write_route_sheets,
     write_stops_csv,
 )
-from api.schemas.allocation import (
-    AllocationRequest,
-    AllocationResponse,
-    to_allocation_problem,
-    warnings_for,
-)
-from api.schemas.plan import PlanRequest, PlanResponse, to_problem
+from api.schemas.allocation import AllocationRequest
+from api.schemas.plan import PlanRequest
 from api.tables import TableError, allocation_rows, read_table
 from routing.exceptions import InvalidProblem
 
@@ -74,40 +78,40 @@ def plan(
                                                             ".csv, .xlsx or .html file"}])
     routing.warm_up()  # load the solver before the clock starts
     started = time.monotonic()
-    if request is not None:
-        body = read_json(request)
-    elif customers is not None and collectors is not None and day is not None:
-        body = _plan_from_tables(customers, collectors, day, timezone, legal_hours, rest_days)
-    else:
-        bad_input(source, [{"field": "(input)", "reason": "give REQUEST.json, or --customers, "
-                                                           "--collectors and --date"}])
-    if time_limit is not None and isinstance(body, dict):
-        body.setdefault("options", {})["time_limit_seconds"] = time_limit
     try:
         with err.status("checking the request and building the travel matrix",
                         spinner="dots") as status:
             if quiet:
                 status.stop()
-            parsed = PlanRequest.model_validate(body)
-            problem, context = to_problem(parsed)
+            if request is not None:
+                parsed = PlanRequest.model_validate(read_json(request))
+            elif customers is not None and collectors is not None and day is not None:
+                parsed = _plan_from_tables(customers, collectors, day, timezone, legal_hours,
+                                           rest_days)
+            else:
+                bad_input(source, [{"field": "(input)", "reason": "give REQUEST.json, or "
+                                    "--customers, --collectors and --date"}])
+            if time_limit is not None:
+                parsed = _with_time_limit(parsed, time_limit, source)
+            day_plan = runs.check_plan(parsed)
     except ValidationError as exc:
         bad_input(source, describe_validation_error(exc))
     except InvalidProblem as exc:
         bad_input(source, describe_invalid_problem(exc))
-    limit = problem.options.time_limit
+    except TableError as exc:
+        bad_input(source, exc.problems)
+    limit = day_plan.problem.options.time_limit
     with err.status(f"planning {len(parsed.customers)} customers for "
                     f"{len(parsed.collectors)} collectors (up to {limit:g} s)",
                     spinner="dots") as status:
-        def on_solution(objective: float | None) -> None:
-            if quiet or objective is None:
-                return
-            status.update(f"planning: best objective so far {objective / 100:,.2f} "
-                          f"({time.monotonic() - started:.0f}/{limit:g} s)")
+        def on_progress(progress: dict) -> None:
+            if not quiet and progress["best_objective"] is not None:
+                status.update(f"planning: best objective so far {progress['best_objective']:,.2f}"
+                              f" ({time.monotonic() - started:.0f}/{limit:g} s)")
 
         if quiet:
             status.stop()
-        plan = routing.solve(problem, started=started, on_solution=on_solution)
-        result = PlanResponse.from_plan(plan, context, parsed)
+        result = runs.plan(day_plan, started=started, progress=on_progress)
         if not outputs:
             write(result.model_dump_json(indent=2), None)
         data = result.model_dump(mode="json")
@@ -172,34 +176,32 @@ def assign(
     else:
         bad_input(source, [{"field": "(input)", "reason": "give REQUEST.json, or --cases and "
                                                            "--collectors"}])
-    if time_limit is not None and isinstance(body, dict):
-        body.setdefault("options", {})["time_limit_seconds"] = time_limit
     try:
         parsed = AllocationRequest.model_validate(body)
-        problem = to_allocation_problem(parsed)
+        if time_limit is not None:
+            parsed = _with_time_limit(parsed, time_limit, source)
+        job = runs.check_allocation(parsed)
     except ValidationError as exc:
         bad_input(source, describe_validation_error(exc))
     except InvalidAllocation as exc:
         bad_input(source, describe_invalid_problem(exc))
-    warnings = warnings_for(problem)
-    if strict and warnings:
-        for warning in warnings:
+    if strict and job.warnings:
+        for warning in job.warnings:
             err.print(f"[yellow]warning[/]: {warning}", highlight=False)
         err.print("[red]error[/]: --strict: warnings are treated as bad input; nothing allocated")
         raise typer.Exit(EXIT_BAD_INPUT)
-    limit = problem.options.time_limit
-    with err.status(f"allocating {len(problem.cases)} cases to {len(problem.collectors)} "
+    limit = job.problem.options.time_limit
+    with err.status(f"allocating {len(parsed.cases)} cases to {len(parsed.collectors)} "
                     f"collectors (up to {limit:g} s)", spinner="dots") as status:
-        def on_progress(objective: float, bound: float) -> None:
+        def on_progress(progress: dict) -> None:
             if not quiet:
-                status.update(f"allocating: best objective so far {objective / 100:,.2f}, "
-                              f"bound {bound / 100:,.2f} ({time.monotonic() - started:.0f}/"
-                              f"{limit:g} s)")
+                status.update(f"allocating: best objective so far "
+                              f"{progress['best_objective']:,.2f}, bound {progress['bound']:,.2f}"
+                              f" ({time.monotonic() - started:.0f}/{limit:g} s)")
 
         if quiet:
             status.stop()
-        result = AllocationResponse.from_result(
-            allocation.solve(problem, started=started, on_progress=on_progress), warnings)
+        result = runs.allocate(job, started=started, progress=on_progress)
         if not outputs:
             write(result.model_dump_json(indent=2), None)
         data = result.model_dump(mode="json")
@@ -234,21 +236,26 @@ ALLOCATION_WRITERS = {
 }
 
 
+def _with_time_limit(request, seconds: float, source: Path):
+    """``request`` with the time limit of ``--time-limit``, checked as if the request gave it."""
+    try:
+        options = type(request.options).model_validate(
+            {**request.options.model_dump(), "time_limit_seconds": seconds})
+    except ValidationError as exc:
+        bad_input(source, [{"field": "--time-limit", "reason": item["msg"]}
+                           for item in exc.errors(include_url=False)])
+    return request.model_copy(update={"options": options})
+
+
 def _plan_from_tables(customers: Path, collectors: Path, day: str, timezone: str,
-                      legal_hours: str, rest_days: int) -> dict:
-    from datetime import date as Date
-
-    from api import nightly as job
-
+                      legal_hours: str, rest_days: int) -> PlanRequest:
+    """A day-plan request from the two tables; raises ``TableError`` for bad rows."""
     try:
         parsed_day = Date.fromisoformat(day)
     except ValueError:
         bad_input(Path(day), [{"field": "--date", "reason": "give a date as YYYY-MM-DD"}])
-    try:
-        rows = read_table(customers, "cases")
-        members = read_table(collectors, "collectors")
-    except TableError as exc:
-        bad_input(customers, exc.problems)
-    options = job.NightlyOptions(day=parsed_day, timezone=timezone, legal_hours=legal_hours,
-                                 min_rest_days=rest_days)
-    return job.region_request(members, rows, None, options)
+    rows = read_table(customers, "cases")
+    members = read_table(collectors, "collectors")
+    terms = DayTerms(day=parsed_day, timezone=timezone, legal_hours=legal_hours,
+                     min_rest_days=rest_days)
+    return day_request(members, rows, None, terms)

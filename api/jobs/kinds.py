@@ -4,19 +4,15 @@ capped on the way in, and how a worker turns it into a result."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import allocation
-from api.config import Settings
-from api.schemas.allocation import (
-    AllocationRequest,
-    AllocationResponse,
-    to_allocation_problem,
-    warnings_for,
-)
-from api.schemas.plan import MONEY_SCALE, PlanRequest, PlanResponse, to_problem
 import routing
+from api import runs
+from api.config import Settings
+from api.runs import Progress
+from api.schemas.allocation import AllocationRequest
+from api.schemas.plan import PlanRequest
 
 
 class TooLarge(Exception):
@@ -46,9 +42,6 @@ class Outcome:
     status: str
 
 
-Progress = Callable[[dict], None]
-
-
 def accept_plan(request: PlanRequest, settings: Settings) -> Accepted:
     """Check a day-plan request against the caps and the engine's invariants.
 
@@ -64,7 +57,7 @@ def accept_plan(request: PlanRequest, settings: Settings) -> Accepted:
         warnings.append(f"options.time_limit_seconds lowered to {limit:g}, this service's maximum")
         request = request.model_copy(update={
             "options": request.options.model_copy(update={"time_limit_seconds": limit})})
-    to_problem(request)
+    runs.check_plan_terms(request)
     return Accepted("plan", request.model_dump_json(exclude_unset=True, exclude_defaults=False),
                     limit, warnings)
 
@@ -87,7 +80,7 @@ def accept_allocation(request: AllocationRequest, settings: Settings) -> Accepte
     if warnings:
         request = request.model_copy(update={"options": options.model_copy(
             update={"time_limit_seconds": limit, "workers": 1})})
-    to_allocation_problem(request)
+    runs.check_allocation(request)
     return Accepted("allocation", request.model_dump_json(exclude_unset=True), limit, warnings)
 
 
@@ -96,37 +89,14 @@ def run(kind: str, body: str, progress: Progress) -> Outcome:
     (routing if kind == "plan" else allocation).warm_up()
     started = time.monotonic()
     if kind == "plan":
-        request = PlanRequest.model_validate_json(body)
-        problem, context = to_problem(request)
-        solutions, best = 0, None
-
-        def on_solution(objective: float | None) -> None:
-            nonlocal solutions, best
-            solutions += 1
-            if objective is not None and (best is None or objective > best):
-                best = objective
-            progress({"solutions": solutions, "best_objective": None if best is None
-                      else round(best / MONEY_SCALE, 2)})
-
-        plan = routing.solve(problem, on_solution=on_solution, started=started)
-        response = PlanResponse.from_plan(plan, context, request)
-        return Outcome(response.model_dump_json(), response.status)
-    if kind == "allocation":
-        request = AllocationRequest.model_validate_json(body)
-        problem = to_allocation_problem(request)
-        found = 0
-
-        def on_progress(objective: float, bound: float) -> None:
-            nonlocal found
-            found += 1
-            progress({"solutions": found, "best_objective": round(objective / MONEY_SCALE, 2),
-                      "bound": round(bound / MONEY_SCALE, 2)})
-
-        response = AllocationResponse.from_result(
-            allocation.solve(problem, started=started, on_progress=on_progress),
-            warnings_for(problem))
-        return Outcome(response.model_dump_json(), response.status)
-    raise ValueError(f"unknown job kind {kind!r}")
+        day = runs.check_plan(PlanRequest.model_validate_json(body))
+        response = runs.plan(day, started=started, progress=progress)
+    elif kind == "allocation":
+        job = runs.check_allocation(AllocationRequest.model_validate_json(body))
+        response = runs.allocate(job, started=started, progress=progress)
+    else:
+        raise ValueError(f"unknown job kind {kind!r}")
+    return Outcome(response.model_dump_json(), response.status)
 
 
 def _cap(field: str, count: int, limit: int, setting: str) -> None:

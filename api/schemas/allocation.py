@@ -14,19 +14,20 @@ from pydantic import BaseModel, Field, model_validator
 from allocation import AllocationProblem, AllocationResult, Case, Collector, Options, Policy
 from allocation.rules import SENIOR_BALANCE, bucket_of, default_workload, required_skills
 from allocation.solution import EXPLANATIONS
+from api import defaults
 from api.schemas.common import (
     MAX_COUNT,
     MAX_HOURS,
     MAX_MONEY,
     MAX_SEED,
+    MONEY_SCALE,
     FieldError,
     Id,
     Place,
     Strict,
+    cents,
 )
 from common.geo import CoordinateSystem, to_wgs84
-
-MONEY_SCALE = 100
 
 
 class CaseIn(Strict):
@@ -84,9 +85,9 @@ class AllocationPolicyIn(Strict):
     """Trade-offs of the allocation."""
 
     max_distance_km: float | None = Field(None, gt=0, le=20_100)
-    travel_cost_per_hour: float = Field(30.0, ge=0, le=MAX_MONEY)
-    speed_kmh: float = Field(25.0, gt=0, le=200)
-    detour_factor: float = Field(1.3, ge=1, le=5)
+    travel_cost_per_hour: float = Field(defaults.TRAVEL_COST_PER_HOUR, ge=0, le=MAX_MONEY)
+    speed_kmh: float = Field(defaults.SPEED_KMH, gt=0, le=200)
+    detour_factor: float = Field(defaults.DETOUR_FACTOR, ge=1, le=5)
     continuity_bonus: float = Field(0.0, ge=0, le=MAX_MONEY, description="value of keeping the current collector")
     max_reassignment_share: float | None = Field(None, ge=0, le=1)
     balance_tolerance: float | None = Field(None, ge=0, le=1,
@@ -148,8 +149,8 @@ def to_allocation_problem(request: AllocationRequest) -> AllocationProblem:
         workload = (default_workload(bucket) if c.workload_hours is None
                     else round(c.workload_hours * 60))
         cases.append(Case(
-            id=c.id, lat=float(lat[i]), lon=float(lon[i]), value=_cents(c.value()),
-            workload=workload, balance=_cents(c.balance), bucket=bucket,
+            id=c.id, lat=float(lat[i]), lon=float(lon[i]), value=cents(c.value()),
+            workload=workload, balance=cents(c.balance), bucket=bucket,
             required_skills=required_skills(c.balance, frozenset(c.required_skills),
                                             policy.senior_balance),
             current_collector=c.current_collector, region=c.region, mandatory=c.mandatory,
@@ -169,11 +170,11 @@ def to_allocation_problem(request: AllocationRequest) -> AllocationProblem:
         policy=Policy(
             max_distance_m=None if policy.max_distance_km is None
             else round(policy.max_distance_km * 1000),
-            travel_cost_per_hour=_cents(policy.travel_cost_per_hour), speed_kmh=policy.speed_kmh,
-            detour_factor=policy.detour_factor, continuity_bonus=_cents(policy.continuity_bonus),
+            travel_cost_per_hour=cents(policy.travel_cost_per_hour), speed_kmh=policy.speed_kmh,
+            detour_factor=policy.detour_factor, continuity_bonus=cents(policy.continuity_bonus),
             max_reassignment_share=policy.max_reassignment_share,
             balance_tolerance=policy.balance_tolerance,
-            balance_cost_per_hour=_cents(policy.balance_cost_per_hour),
+            balance_cost_per_hour=cents(policy.balance_cost_per_hour),
             neighbours=policy.neighbours),
         options=Options(time_limit=options.time_limit_seconds, seed=options.seed,
                         workers=options.workers, method=options.method))
@@ -200,9 +201,6 @@ def warnings_for(problem: AllocationProblem) -> list[str]:
                    f"{sum(rooms) / 60:.1f} h of room: some cannot be allocated")
     return out
 
-
-def _cents(amount: float) -> int:
-    return int(round(amount * MONEY_SCALE))
 
 
 class AllocationOut(BaseModel):

@@ -10,6 +10,13 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from common.geo import CoordinateSystem
 
+MONEY_SCALE = 100  # the engines count money in integer cents
+
+
+def cents(amount: float) -> int:
+    """An amount of money in the engines' integer cents."""
+    return int(round(amount * MONEY_SCALE))
+
 
 class FieldError(ValueError):
     """A cross-field check that failed; ``field`` is the path of the offending value."""

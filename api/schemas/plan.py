@@ -14,15 +14,18 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from api import defaults
 from api.schemas.common import (
     MAX_MONEY,
     MAX_SEED,
+    MONEY_SCALE,
     FieldError,
     Id,
     Location,
     Strict,
     TimeZoneName,
     Window,
+    cents,
     seconds_between,
 )
 from common.geo import CoordinateSystem, to_wgs84
@@ -36,13 +39,12 @@ from routing import (
     Problem,
     StepKind,
     TimeWindow,
+    TravelMatrix,
     custom_matrix,
     geodesic_matrix,
 )
 from routing.rules import DEFAULT_LEGAL_HOURS, LEGAL_HOURS, LegalHours, expected_value
 from routing.solution import EXPLANATIONS, Reason
-
-MONEY_SCALE = 100  # engine values are integer cents
 
 
 class LunchBreak(Strict):
@@ -83,7 +85,7 @@ class CustomerIn(Strict):
     value: float | None = Field(None, ge=0, le=MAX_MONEY, description="expected recovery")
     balance: float | None = Field(None, ge=0, le=MAX_MONEY)
     probability_to_pay: float | None = Field(None, ge=0, le=1)
-    service_seconds: int = Field(900, ge=0, le=12 * 3600)
+    service_seconds: int = Field(defaults.SERVICE_SECONDS, ge=0, le=12 * 3600)
     time_windows: list[Window] | None = Field(
         None, min_length=1, description="default: any time (legal hours still apply)")
     mandatory: bool = Field(False, description="promise-to-pay follow-up or appointment today")
@@ -134,7 +136,7 @@ class PolicyIn(Strict):
         DEFAULT_LEGAL_HOURS,
         description="'china' 08:00-22:00 (default), 'us_fdcpa' 08:00-21:00, or {start, end}")
     min_rest_days: int = Field(0, ge=0, le=365)
-    travel_cost_per_hour: float = Field(30.0, ge=0, le=MAX_MONEY,
+    travel_cost_per_hour: float = Field(defaults.TRAVEL_COST_PER_HOUR, ge=0, le=MAX_MONEY,
                                         description="money per hour of driving")
     preferred_collector_bonus: float = Field(0.0, ge=0, le=MAX_MONEY)
     balance_cost_per_visit: float = Field(
@@ -158,8 +160,8 @@ class MatrixIn(Strict):
 class TravelIn(Strict):
     """How travel is estimated."""
 
-    speed_kmh: float = Field(25.0, gt=0, le=200)
-    detour_factor: float = Field(1.3, ge=1, le=5)
+    speed_kmh: float = Field(defaults.SPEED_KMH, gt=0, le=200)
+    detour_factor: float = Field(defaults.DETOUR_FACTOR, ge=1, le=5)
     coordinate_system: CoordinateSystem = CoordinateSystem.WGS84
     matrix: MatrixIn | None = None
 
@@ -252,8 +254,10 @@ class PlanContext:
         return (self.origin + timedelta(seconds=seconds)).astimezone(self.zone)
 
 
-def to_problem(request: PlanRequest) -> tuple[Problem, PlanContext]:
-    """Convert a validated request into an engine problem."""
+def to_problem(request: PlanRequest, *, with_travel: bool = True) -> tuple[Problem, PlanContext]:
+    """Convert a validated request into an engine problem. With ``with_travel=False`` the travel
+    between straight-line locations is left at nothing (``TravelMatrix.stand_in``): the problem
+    is then only good for checking the engine's invariants, which it does in full."""
     zone = ZoneInfo(request.timezone)
     origin = min(c.shift.start for c in request.collectors)
     secs = lambda moment: seconds_between(origin, moment)  # noqa: E731
@@ -261,7 +265,11 @@ def to_problem(request: PlanRequest) -> tuple[Problem, PlanContext]:
     for c in request.collectors:
         locations += [c.start, c.end or c.start]
     lat, lon = _wgs84(locations, request.travel.coordinate_system)
-    if request.travel.matrix is None:
+    if request.travel.matrix is None and not with_travel:
+        travel = TravelMatrix.stand_in(len(locations))
+        index = list(range(len(locations)))
+        points = np.column_stack([lat, lon])
+    elif request.travel.matrix is None:
         travel = geodesic_matrix(lat, lon, speed_kmh=request.travel.speed_kmh,
                                  detour_factor=request.travel.detour_factor)
         index = list(range(len(locations)))
@@ -276,9 +284,9 @@ def to_problem(request: PlanRequest) -> tuple[Problem, PlanContext]:
     customers = []
     for k, c in enumerate(request.customers):
         windows = ([TimeWindow(secs(w.start), secs(w.end)) for w in c.time_windows]
-                   if c.time_windows else [TimeWindow(-86400, 3 * 86400)])
+                   if c.time_windows else [TimeWindow(*defaults.ANY_TIME)])
         customers.append(Customer(
-            id=c.id, location=index[k], value=_money(c.expected_value()),
+            id=c.id, location=index[k], value=cents(c.expected_value()),
             service_duration=c.service_seconds, time_windows=tuple(windows),
             mandatory=c.mandatory, required_skills=frozenset(c.required_skills),
             allowed_collectors=None if c.allowed_collectors is None
@@ -302,17 +310,14 @@ def to_problem(request: PlanRequest) -> tuple[Problem, PlanContext]:
     problem = Problem(
         collectors=tuple(collectors), customers=tuple(customers), travel=travel,
         policy=Policy(min_rest_days=policy.min_rest_days,
-                      travel_cost_per_hour=_money(policy.travel_cost_per_hour),
-                      preferred_bonus=_money(policy.preferred_collector_bonus),
-                      balance_cost_per_visit=_money(policy.balance_cost_per_visit)),
+                      travel_cost_per_hour=cents(policy.travel_cost_per_hour),
+                      preferred_bonus=cents(policy.preferred_collector_bonus),
+                      balance_cost_per_visit=cents(policy.balance_cost_per_visit)),
         options=Options(time_limit=request.options.time_limit_seconds, seed=request.options.seed,
                         deterministic=request.options.deterministic,
                         work_limit=request.options.work_limit))
     return problem, PlanContext(origin, zone, points)
 
-
-def _money(amount: float) -> int:
-    return int(round(amount * MONEY_SCALE))
 
 
 def customer_points(request: PlanRequest) -> dict[str, tuple[float, float]]:

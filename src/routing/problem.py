@@ -178,6 +178,13 @@ class TravelMatrix:
         if self.durations.shape != self.distances.shape:
             raise InvalidProblem("travel", "durations and distances differ in shape")
 
+    @classmethod
+    def stand_in(cls, num_locations: int) -> TravelMatrix:
+        """No travel between ``num_locations`` places, in no memory (a read-only view of one
+        zero): for checking a problem before its travel is worked out."""
+        zeros = np.broadcast_to(np.int64(0), (num_locations, num_locations))
+        return cls(zeros, zeros)
+
     @property
     def num_locations(self) -> int:
         """How many locations the matrices cover."""

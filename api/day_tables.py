@@ -1,0 +1,110 @@
+"""Day-plan requests from the rows of the cases and collectors tables (``api.tables``), for
+``fieldplan plan --customers`` and the nightly job. Empty cells take ``api.defaults``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from api import defaults
+from api.schemas.common import Location, Window
+from api.schemas.plan import CollectorIn, CustomerIn, LunchBreak, OptionsIn, PlanRequest, PolicyIn
+from api.tables import TableError, is_true
+
+
+@dataclass(frozen=True)
+class DayTerms:
+    """The day and the rules every region's plan shares."""
+
+    day: date
+    timezone: str = "Asia/Shanghai"
+    legal_hours: str = "china"
+    min_rest_days: int = 0
+    time_limit: float = 10.0
+
+
+def day_request(members: list[dict], cases: list[dict], owner: dict[str, str] | None,
+                terms: DayTerms) -> PlanRequest:
+    """The day plan of ``members`` (collectors-table rows) and ``cases`` (cases-table rows),
+    each case visited by its owner only. Without ``owner``, any collector may visit any case,
+    and the case's current collector is its preferred one.
+
+    Raises ``TableError`` naming the row (by id) of a cell the day plan cannot take, such as a
+    shift that ends before it starts; a request-wide conflict is a ``ValidationError``."""
+    zone = ZoneInfo(terms.timezone)
+
+    def at(moment: time) -> datetime:
+        return datetime.combine(terms.day, moment, zone)
+
+    ids = {k["id"] for k in members}
+    problems: list[dict[str, str]] = []
+    collectors = [_row("collectors", k, problems, lambda k=k: _collector(k, at))
+                  for k in members]
+    customers = [_row("cases", c, problems, lambda c=c: _customer(
+        c, at, [owner[c["id"]]] if owner is not None else None,
+        c.get("current_collector") if owner is None and c.get("current_collector") in ids
+        else None)) for c in cases]
+    if problems:
+        raise TableError(problems)
+    return PlanRequest(
+        date=terms.day, timezone=terms.timezone, collectors=collectors, customers=customers,
+        policy=PolicyIn(legal_hours=terms.legal_hours, min_rest_days=terms.min_rest_days),
+        options=OptionsIn(time_limit_seconds=terms.time_limit))
+
+
+def _row(kind: str, row: dict, problems: list[dict[str, str]], make: Callable):
+    try:
+        return make()
+    except ValidationError as exc:
+        for item in exc.errors(include_url=False):
+            where = ".".join(str(part) for part in item["loc"])
+            problems.append({"field": f"{kind} {row['id']}" + (f": {where}" if where else ""),
+                             "reason": item["msg"].removeprefix("Value error, ")})
+        return None
+
+
+def _clock(text: str | None, default: time) -> time:
+    return default if text is None else time.fromisoformat(text.strip().zfill(5))
+
+
+def _collector(row: dict, at) -> CollectorIn:
+    day = row.get("day", {})
+    start = _clock(day.get("shift_start"), defaults.SHIFT[0])
+    end = _clock(day.get("shift_end"), defaults.SHIFT[1])
+    first = _clock(day.get("lunch_start"), defaults.LUNCH[0])
+    last = _clock(day.get("lunch_end"), defaults.LUNCH[1])
+    minutes = int(day.get("lunch_minutes", defaults.LUNCH_MINUTES))
+    lunch = None
+    if minutes and start <= first and last <= end:
+        lunch = LunchBreak(earliest_start=at(first), latest_end=at(last),
+                           duration_seconds=60 * minutes)
+    extra = {column: int(day[column]) for column in ("max_visits", "crew_size") if column in day}
+    return CollectorIn(id=row["id"], start=Location.model_validate(row["base"]),
+                       shift=Window(start=at(start), end=at(end)), lunch_break=lunch,
+                       skills=row.get("skills", []), **extra)
+
+
+def _customer(row: dict, at, allowed: list[str] | None, preferred: str | None) -> CustomerIn:
+    day = row.get("day", {})
+    fields: dict = {}
+    if "expected_value" in row:
+        fields["value"] = float(row["expected_value"])
+    else:
+        fields["balance"] = float(row["balance"])
+        fields["probability_to_pay"] = float(row["probability_to_pay"])
+    if "visit_window" in day:
+        first, last = day["visit_window"].replace("–", "-").split("-")
+        fields["time_windows"] = [Window(start=at(_clock(first, time())),
+                                         end=at(_clock(last, time())))]
+    if "service_minutes" in day:
+        fields["service_seconds"] = 60 * int(day["service_minutes"])
+    if "last_visit" in day:
+        fields["last_visit"] = date.fromisoformat(day["last_visit"])
+    return CustomerIn(id=row["id"], location=Location.model_validate(row["location"]),
+                      required_skills=row.get("required_skills", []),
+                      mandatory=is_true(day.get("promise_to_pay")),
+                      allowed_collectors=allowed, preferred_collector=preferred, **fields)

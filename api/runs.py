@@ -1,0 +1,102 @@
+"""One run path per job kind, shared by the CLI, the HTTP job worker and the nightly job: check a
+request (which builds the engine problem once), solve it, present the result.
+
+Progress reaches the caller as a dict: ``solutions`` found so far, ``best_objective`` (in the
+lender's currency) and, for allocations, ``bound``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import allocation
+import routing
+from allocation import AllocationProblem
+from api.schemas.allocation import (
+    AllocationRequest,
+    AllocationResponse,
+    to_allocation_problem,
+    warnings_for,
+)
+from api.schemas.plan import MONEY_SCALE, PlanContext, PlanRequest, PlanResponse, to_problem
+from routing import Problem
+
+Progress = Callable[[dict], None]
+
+
+def _ignore(progress: dict) -> None:
+    pass
+
+
+@dataclass(frozen=True, eq=False)
+class DayPlan:
+    """A checked day-plan request and the engine problem built from it."""
+
+    request: PlanRequest
+    problem: Problem
+    context: PlanContext
+
+
+@dataclass(frozen=True, eq=False)
+class Allocation:
+    """A checked allocation request, its engine problem and the warnings about its inputs."""
+
+    request: AllocationRequest
+    problem: AllocationProblem
+    warnings: list[str]
+
+
+def check_plan(request: PlanRequest) -> DayPlan:
+    """Build the engine problem of a request (raises ``routing.exceptions.InvalidProblem``)."""
+    problem, context = to_problem(request)
+    return DayPlan(request, problem, context)
+
+
+def check_plan_terms(request: PlanRequest) -> None:
+    """Check the engine's invariants of a request without working out its travel, for a request
+    that will be solved elsewhere (raises ``routing.exceptions.InvalidProblem``)."""
+    to_problem(request, with_travel=False)
+
+
+def plan(day: DayPlan, *, started: float | None = None,
+         progress: Progress = _ignore) -> PlanResponse:
+    """Solve a checked day plan. ``started`` (``time.monotonic()``) is when the caller's clock
+    began; the time limit counts from there."""
+    solutions, best = 0, None
+
+    def on_solution(objective: float | None) -> None:
+        nonlocal solutions, best
+        solutions += 1
+        if objective is not None and (best is None or objective > best):
+            best = objective
+        progress({"solutions": solutions,
+                  "best_objective": None if best is None else round(best / MONEY_SCALE, 2)})
+
+    result = routing.solve(day.problem, on_solution=on_solution,
+                           started=time.monotonic() if started is None else started)
+    return PlanResponse.from_plan(result, day.context, day.request)
+
+
+def check_allocation(request: AllocationRequest) -> Allocation:
+    """Build the engine problem of a request (raises
+    ``allocation.exceptions.InvalidAllocation``)."""
+    problem = to_allocation_problem(request)
+    return Allocation(request, problem, warnings_for(problem))
+
+
+def allocate(job: Allocation, *, started: float | None = None,
+             progress: Progress = _ignore) -> AllocationResponse:
+    """Solve a checked allocation; ``started`` as for ``plan``."""
+    found = 0
+
+    def on_progress(objective: float, bound: float) -> None:
+        nonlocal found
+        found += 1
+        progress({"solutions": found, "best_objective": round(objective / MONEY_SCALE, 2),
+                  "bound": round(bound / MONEY_SCALE, 2)})
+
+    result = allocation.solve(job.problem, on_progress=on_progress,
+                              started=time.monotonic() if started is None else started)
+    return AllocationResponse.from_result(result, job.warnings)
