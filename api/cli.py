@@ -1,11 +1,13 @@
-"""The ``fieldplan`` command: its commands live in ``api/commands/``."""
+"""The ``fieldplan`` command: its commands live in ``api/commands/``; other packages add theirs
+through the ``fieldplan.commands`` entry point (``fieldplan bench`` from ``benchmarks``)."""
 
 from __future__ import annotations
+
+from importlib.metadata import entry_points
 
 import typer
 
 from api.commands import nightly, service, solve
-from benchmarks.cli import bench_app
 
 app = typer.Typer(help="Plan the field visits of a collection team.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -19,7 +21,8 @@ def main() -> None:
 for command in (solve.plan, solve.assign, nightly.nightly, nightly.demo, service.serve):
     app.command()(command)
 app.add_typer(service.keys_app, name="keys")
-app.add_typer(bench_app, name="bench")
+for plugin in entry_points(group="fieldplan.commands"):
+    app.add_typer(plugin.load(), name=plugin.name)
 
 
 if __name__ == "__main__":  # pragma: no cover

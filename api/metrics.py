@@ -1,14 +1,13 @@
 """Prometheus metrics: request latency and solve seconds are counted in this process; jobs by
-status and the queue depth are read from the database at each scrape, so they hold for every
-server sharing it."""
+status and the queue depth are read at each scrape (the caller passes how: from the database), so
+they hold for every server sharing it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import Engine
-
-from api.jobs import store
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 REQUEST_SECONDS = Histogram(
@@ -25,24 +24,24 @@ def observe_solve(seconds: float, outcome: str) -> None:
 
 
 class _JobGauges:
-    def __init__(self, engine: Engine, running_here: int) -> None:
-        self.engine = engine
+    def __init__(self, counts: Callable[[], dict[str, int]], running_here: int) -> None:
+        self.counts = counts
         self.running_here = running_here
 
     def collect(self):
         jobs = GaugeMetricFamily("fieldplan_jobs", "jobs by status", labels=["status"])
-        counts = store.counts(self.engine)
+        counts = self.counts()
         for status, count in counts.items():
             jobs.add_metric([status], count)
         yield jobs
         yield GaugeMetricFamily("fieldplan_queue_depth", "jobs waiting for a solver process",
-                                value=counts[store.QUEUED])
+                                value=counts["queued"])
         yield GaugeMetricFamily("fieldplan_solves_running", "solves running in this server",
                                 value=self.running_here)
 
 
-def exposition(engine: Engine, running_here: int) -> bytes:
-    """The text of ``GET /metrics``."""
+def exposition(counts: Callable[[], dict[str, int]], running_here: int) -> bytes:
+    """The text of ``GET /metrics``; ``counts`` gives the jobs by status."""
     scrape = CollectorRegistry(auto_describe=False)
-    scrape.register(_JobGauges(engine, running_here))
+    scrape.register(_JobGauges(counts, running_here))
     return generate_latest(REGISTRY) + generate_latest(scrape)

@@ -20,7 +20,9 @@ from api.schemas.allocation import (
     to_allocation_problem,
     warnings_for,
 )
-from api.schemas.plan import MONEY_SCALE, PlanContext, PlanRequest, PlanResponse, to_problem
+from api.schemas.common import MONEY_SCALE
+from api.schemas.plan import PlanContext, PlanRequest, to_problem
+from api.schemas.plan_out import PlanResponse
 from routing import Problem
 
 Progress = Callable[[dict], None]

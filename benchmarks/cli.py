@@ -18,9 +18,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+import routing
 from benchmarks import instances as inst
 from benchmarks.generator import SIZES, collection_day
-import routing
+from verify.day_plan import Checker
+from verify.toptw import Infeasible, toptw_score
 
 bench_app = typer.Typer(help="Measure plan quality and speed.", no_args_is_help=True)
 console = Console(width=160)
@@ -94,9 +96,8 @@ def toptw(
     sets: Annotated[list[str] | None, typer.Option("--set", help="instance sets")] = None,
 ) -> None:
     """TOPTW: maximise the collected score with m paths. Every plan is re-checked and scored
-    from the instance file by the test suite's independent TOPTW checker; a plan it finds
+    from the instance file by the independent TOPTW checker (verify.toptw); a plan it finds
     infeasible scores 0."""
-    toptw_score, infeasible = _independent_toptw_checker()
     best = inst.toptw_bks(data)
     ms = m or [1, 2, 3, 4]
     wanted = {n.lower() for n in instances} if instances else None
@@ -115,7 +116,7 @@ def toptw(
                 routes = [[int(c) for c in r] for r in _routes(plan, problem)]
                 try:
                     score, broken = toptw_score(path, routes, paths), None
-                except infeasible as e:
+                except Infeasible as e:
                     score, broken = 0, str(e)
                 ref, optimal = best.get((path.stem.lower(), paths), (None, False))
                 ratio = 100 * score / ref if ref else None
@@ -202,8 +203,12 @@ def portfolio(
     """Generated portfolios allocated end to end (validation, candidates, solve, report), with
     the gap to the LP bound, wall time and peak memory (run one size per process for memory)."""
     from allocation import solve as allocate
-    from api.schemas.allocation import (AllocationRequest, AllocationResponse,
-                                        to_allocation_problem, warnings_for)
+    from api.schemas.allocation import (
+        AllocationRequest,
+        AllocationResponse,
+        to_allocation_problem,
+        warnings_for,
+    )
     from benchmarks.portfolio import portfolio as make_portfolio
 
     table = Table("instance", "method", "allocated", "objective", "bound", "gap %", "reassigned",
@@ -251,7 +256,6 @@ def collection(
 
     if compare not in (None, "pyvrp"):
         raise typer.BadParameter("the only peer is pyvrp", param_hint="--compare")
-    Checker = _independent_checker()
     columns = ["instance", "visits", "value", "travel h", "objective", "mandatory missed",
                "infeasible routes", "first plan s", "s", "peak MB"]
     if compare:
@@ -310,35 +314,6 @@ def collection(
         _emit(out, record)
         table.add_row(*row)
     console.print(table)
-
-
-def _source_checkout(module: str) -> None:
-    """Put the source checkout the benchmarks run from on the path, so that the test suite's
-    independent checkers (``tests/<module>.py``) can be imported; or say why they cannot."""
-    import sys
-
-    root = Path(__file__).resolve().parents[1]
-    if not (root / "tests" / f"{module}.py").exists():
-        raise typer.BadParameter(f"the independent checker (tests/{module}.py) is not here: run "
-                                 "the benchmarks from a source checkout")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-
-
-def _independent_checker():
-    """The test suite's checker (it shares no timing code with the engine)."""
-    _source_checkout("checker")
-    from tests.checker import Checker
-
-    return Checker
-
-
-def _independent_toptw_checker():
-    """The test suite's TOPTW checker: its scoring function and its error."""
-    _source_checkout("toptw_checker")
-    from tests.toptw_checker import Infeasible, toptw_score
-
-    return toptw_score, Infeasible
 
 
 def _checked(checker, problem, routes: list[list[str]]) -> dict:

@@ -51,6 +51,23 @@ def collection_day(num_customers: int, num_collectors: int, *, seed: int = 0,
     def point(km):
         return {"lat": round(lat0 + km[0] * _KM_LAT, 6), "lon": round(lon0 + km[1] * km_lon, 6)}
 
+    collectors = _collectors(rng, num_collectors, hoods, branches, point, at, dialect, plain)
+    customers = _customers(rng, pos, collectors, point, at, day, dialect, mandatory_share, plain)
+
+    return {
+        "date": day.isoformat(), "timezone": "Asia/Shanghai",
+        "collectors": collectors, "customers": customers,
+        "policy": {"legal_hours": "china", "min_rest_days": 3, "travel_cost_per_hour": 40.0,
+                   "preferred_collector_bonus": 20.0},
+        "travel": {"speed_kmh": 22.0, "detour_factor": 1.35},
+        "options": {"time_limit_seconds": time_limit, "seed": seed},
+    }
+
+
+def _collectors(rng, num_collectors: int, hoods, branches, point, at, dialect: str,
+                plain: bool) -> list[dict]:
+    """The collectors of a generated day: 40% start from home, 30% work the late shift."""
+    num_hoods, num_branches = len(hoods), len(branches)
     collectors = []
     for k in range(num_collectors):
         from_home = rng.random() < 0.4
@@ -77,7 +94,13 @@ def collection_day(num_customers: int, num_collectors: int, *, seed: int = 0,
             for key in ("lunch_break", "skills", "crew_size"):
                 del collector[key]
         collectors.append(collector)
+    return collectors
 
+
+def _customers(rng, pos, collectors: list[dict], point, at, day: date, dialect: str,
+               mandatory_share: float, plain: bool) -> list[dict]:
+    """The customers of a generated day: buckets, balances, windows, skills, rest, preference."""
+    num_customers, num_collectors = len(pos), len(collectors)
     buckets = list(_BUCKET_P)
     customers = []
     for i in range(num_customers):
@@ -119,12 +142,4 @@ def collection_day(num_customers: int, num_collectors: int, *, seed: int = 0,
             for key in ("required_skills", "needs_two_person", "preferred_collector"):
                 customer.pop(key, None)
         customers.append(customer)
-
-    return {
-        "date": day.isoformat(), "timezone": "Asia/Shanghai",
-        "collectors": collectors, "customers": customers,
-        "policy": {"legal_hours": "china", "min_rest_days": 3, "travel_cost_per_hour": 40.0,
-                   "preferred_collector_bonus": 20.0},
-        "travel": {"speed_kmh": 22.0, "detour_factor": 1.35},
-        "options": {"time_limit_seconds": time_limit, "seed": seed},
-    }
+    return customers

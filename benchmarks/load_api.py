@@ -17,7 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from api.schemas.plan import PlanRequest, PlanResponse, to_problem
+from api.schemas.plan import PlanRequest, to_problem
+from api.schemas.plan_out import PlanResponse
 from benchmarks.generator import collection_day
 from routing import solve
 

@@ -7,9 +7,10 @@ import uuid
 
 import pytest
 
-from api.schemas.plan import PlanRequest, PlanResponse, to_problem
+from api.schemas.plan import PlanRequest, to_problem
+from api.schemas.plan_out import PlanResponse
 from routing import solve
-from tests.checker import Checker
+from verify.day_plan import Checker
 
 DAY = "2026-12-01"
 ZONE = "Asia/Shanghai"

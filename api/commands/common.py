@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+
+from allocation.exceptions import InvalidAllocation
+from api.errors import describe_invalid_problem, describe_validation_error
+from api.tables import TableError
+from routing.exceptions import InvalidProblem
 
 err = Console(stderr=True)
 
@@ -48,3 +56,17 @@ def bad_input(path: Path, problems: list[dict[str, str]]):
     for p in problems:
         err.print(f"  {p['field']}: {p['reason']}", highlight=False, markup=False)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@contextmanager
+def input_errors(source: Path) -> Iterator[None]:
+    """Bad input met in the block (a request, a table row, an engine invariant) ends the
+    command with exit 2, naming each field and the reason."""
+    try:
+        yield
+    except ValidationError as exc:
+        bad_input(source, describe_validation_error(exc))
+    except (InvalidProblem, InvalidAllocation) as exc:
+        bad_input(source, describe_invalid_problem(exc))
+    except TableError as exc:
+        bad_input(source, exc.problems)

@@ -9,14 +9,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from allocation.exceptions import InvalidAllocation
-from api.commands.common import EXIT_MANDATORY_MISSED, bad_input, err, read_json
-from api.errors import describe_invalid_problem, describe_validation_error
+from api.commands.common import EXIT_MANDATORY_MISSED, bad_input, err, input_errors, read_json
 from api.map_page import OSM_TILES
-from api.tables import TableError
-from routing.exceptions import InvalidProblem
 
 
 def nightly(
@@ -142,16 +137,10 @@ def _run_nightly(job, cases: Path, collectors: Path, out: Path, options, *, quie
             progress.advance(tasks["plans"])
 
     try:
-        with progress:
+        with input_errors(cases), progress:
             result = job.run(cases, collectors, out, options, events, strict=strict)
     except job.StrictWarnings as exc:
         bad_input(cases, [{"field": "(warning, --strict)", "reason": w} for w in exc.warnings])
-    except TableError as exc:
-        bad_input(cases, exc.problems)
-    except ValidationError as exc:
-        bad_input(cases, describe_validation_error(exc))
-    except (InvalidProblem, InvalidAllocation) as exc:
-        bad_input(cases, describe_invalid_problem(exc))
     if not quiet:
         err.print(f"[bold]{result.allocation_status}[/]: {result.allocated}/{result.cases} cases "
                   f"allocated; written to {out}" + (" (resumed)" if result.resumed else ""))

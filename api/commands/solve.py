@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import time
-from datetime import date as Date
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
 import allocation
 import routing
-from allocation.exceptions import InvalidAllocation
 from api import map_page, runs
 from api.commands.common import (
     EXIT_BAD_INPUT,
     EXIT_MANDATORY_MISSED,
     bad_input,
     err,
+    input_errors,
     read_json,
     write,
     write_or_fail,
 )
 from api.day_tables import DayTerms, day_request
-from api.errors import describe_invalid_problem, describe_validation_error
 from api.map_page import OSM_TILES
 from api.outputs import (
     write_allocation_csv,
@@ -34,8 +35,7 @@ from api.outputs import (
 )
 from api.schemas.allocation import AllocationRequest
 from api.schemas.plan import PlanRequest
-from api.tables import TableError, allocation_rows, read_table
-from routing.exceptions import InvalidProblem
+from api.tables import allocation_rows, read_table
 
 
 def plan(
@@ -72,53 +72,24 @@ def plan(
     """
     outputs = output or []
     source = request or customers or Path("(no input)")
-    unknown = [str(p) for p in outputs if p.suffix.lower() not in PLAN_WRITERS]
-    if unknown:
-        bad_input(source, [{"field": "--output", "reason": f"{', '.join(unknown)}: use a .json, "
-                                                            ".csv, .xlsx or .html file"}])
+    _check_suffixes(outputs, PLAN_WRITERS, source)
     routing.warm_up()  # load the solver before the clock starts
     started = time.monotonic()
-    try:
-        with err.status("checking the request and building the travel matrix",
-                        spinner="dots") as status:
-            if quiet:
-                status.stop()
-            if request is not None:
-                parsed = PlanRequest.model_validate(read_json(request))
-            elif customers is not None and collectors is not None and day is not None:
-                parsed = _plan_from_tables(customers, collectors, day, timezone, legal_hours,
-                                           rest_days)
-            else:
-                bad_input(source, [{"field": "(input)", "reason": "give REQUEST.json, or "
-                                    "--customers, --collectors and --date"}])
-            if time_limit is not None:
-                parsed = _with_time_limit(parsed, time_limit, source)
-            day_plan = runs.check_plan(parsed)
-    except ValidationError as exc:
-        bad_input(source, describe_validation_error(exc))
-    except InvalidProblem as exc:
-        bad_input(source, describe_invalid_problem(exc))
-    except TableError as exc:
-        bad_input(source, exc.problems)
-    limit = day_plan.problem.options.time_limit
-    with err.status(f"planning {len(parsed.customers)} customers for "
-                    f"{len(parsed.collectors)} collectors (up to {limit:g} s)",
+    with err.status("checking the request and building the travel matrix",
                     spinner="dots") as status:
-        def on_progress(progress: dict) -> None:
-            if not quiet and progress["best_objective"] is not None:
-                status.update(f"planning: best objective so far {progress['best_objective']:,.2f}"
-                              f" ({time.monotonic() - started:.0f}/{limit:g} s)")
-
         if quiet:
             status.stop()
-        result = runs.plan(day_plan, started=started, progress=on_progress)
-        if not outputs:
-            write(result.model_dump_json(indent=2), None)
-        data = result.model_dump(mode="json")
-        for path in outputs:
-            status.update(f"writing {path}")
-            write_or_fail(lambda p: PLAN_WRITERS[p.suffix.lower()](parsed, result, data, p,
-                                                                  tiles), path)
+        day_plan = _checked_plan(source, request, customers, collectors, day,
+                                 DayTerms(day=date.min, timezone=timezone,
+                                          legal_hours=legal_hours, min_rest_days=rest_days),
+                                 time_limit)
+    parsed = day_plan.request
+    result = _solve_and_write(
+        f"planning {len(parsed.customers)} customers for {len(parsed.collectors)} collectors",
+        day_plan.problem.options.time_limit, started, quiet,
+        lambda progress: runs.plan(day_plan, started=started, progress=progress),
+        lambda res, data, p: PLAN_WRITERS[p.suffix.lower()](parsed, res, data, p, tiles),
+        outputs)
     if not quiet:
         s = result.summary
         err.print(f"[bold]{result.status}[/]: {s.visits} visits by {len(result.routes)} "
@@ -154,60 +125,22 @@ def assign(
 
     Exit codes: 0 allocated, 2 bad input, 3 allocated but a mandatory case is left out.
     """
-    allocation.warm_up()  # load the solver before the clock starts
-    started = time.monotonic()
     source = request or cases or Path("(no input)")
     outputs = output or []
-    unknown = [str(p) for p in outputs if p.suffix.lower() not in ALLOCATION_WRITERS]
-    if unknown:
-        bad_input(source, [{"field": "--output", "reason": f"{', '.join(unknown)}: use a .json, "
-                                                            ".csv or .xlsx file"}])
-    if request is not None:
-        body = read_json(request)
-    elif cases is not None and collectors is not None:
-        try:
-            body = {"cases": allocation_rows(read_table(cases, "cases")),
-                    "collectors": allocation_rows(read_table(collectors, "collectors"))}
-        except TableError as exc:
-            bad_input(source, exc.problems)
-        if policy is not None:
-            extra = read_json(policy)
-            body.update(extra if isinstance(extra, dict) else {"policy": extra})
-    else:
-        bad_input(source, [{"field": "(input)", "reason": "give REQUEST.json, or --cases and "
-                                                           "--collectors"}])
-    try:
-        parsed = AllocationRequest.model_validate(body)
-        if time_limit is not None:
-            parsed = _with_time_limit(parsed, time_limit, source)
-        job = runs.check_allocation(parsed)
-    except ValidationError as exc:
-        bad_input(source, describe_validation_error(exc))
-    except InvalidAllocation as exc:
-        bad_input(source, describe_invalid_problem(exc))
+    _check_suffixes(outputs, ALLOCATION_WRITERS, source)
+    allocation.warm_up()  # load the solver before the clock starts
+    started = time.monotonic()
+    job = _checked_allocation(source, request, cases, collectors, policy, time_limit)
     if strict and job.warnings:
         for warning in job.warnings:
             err.print(f"[yellow]warning[/]: {warning}", highlight=False)
         err.print("[red]error[/]: --strict: warnings are treated as bad input; nothing allocated")
         raise typer.Exit(EXIT_BAD_INPUT)
-    limit = job.problem.options.time_limit
-    with err.status(f"allocating {len(parsed.cases)} cases to {len(parsed.collectors)} "
-                    f"collectors (up to {limit:g} s)", spinner="dots") as status:
-        def on_progress(progress: dict) -> None:
-            if not quiet:
-                status.update(f"allocating: best objective so far "
-                              f"{progress['best_objective']:,.2f}, bound {progress['bound']:,.2f}"
-                              f" ({time.monotonic() - started:.0f}/{limit:g} s)")
-
-        if quiet:
-            status.stop()
-        result = runs.allocate(job, started=started, progress=on_progress)
-        if not outputs:
-            write(result.model_dump_json(indent=2), None)
-        data = result.model_dump(mode="json")
-        for path in outputs:
-            status.update(f"writing {path}")
-            write_or_fail(lambda p: ALLOCATION_WRITERS[p.suffix.lower()](result, data, p), path)
+    result = _solve_and_write(
+        f"allocating {len(job.request.cases)} cases to {len(job.request.collectors)} collectors",
+        job.problem.options.time_limit, started, quiet,
+        lambda progress: runs.allocate(job, started=started, progress=progress),
+        lambda res, data, p: ALLOCATION_WRITERS[p.suffix.lower()](res, data, p), outputs)
     if not quiet:
         s = result.summary
         gap = "" if result.gap is None else f", gap to bound {100 * result.gap:.2f}%"
@@ -247,15 +180,80 @@ def _with_time_limit(request, seconds: float, source: Path):
     return request.model_copy(update={"options": options})
 
 
-def _plan_from_tables(customers: Path, collectors: Path, day: str, timezone: str,
-                      legal_hours: str, rest_days: int) -> PlanRequest:
-    """A day-plan request from the two tables; raises ``TableError`` for bad rows."""
-    try:
-        parsed_day = Date.fromisoformat(day)
-    except ValueError:
-        bad_input(Path(day), [{"field": "--date", "reason": "give a date as YYYY-MM-DD"}])
-    rows = read_table(customers, "cases")
-    members = read_table(collectors, "collectors")
-    terms = DayTerms(day=parsed_day, timezone=timezone, legal_hours=legal_hours,
-                     min_rest_days=rest_days)
-    return day_request(members, rows, None, terms)
+def _check_suffixes(outputs: list[Path], writers: dict, source: Path) -> None:
+    unknown = [str(p) for p in outputs if p.suffix.lower() not in writers]
+    if unknown:
+        *first, last = writers
+        bad_input(source, [{"field": "--output", "reason": f"{', '.join(unknown)}: use a "
+                                                            f"{', '.join(first)} or {last} file"}])
+
+
+def _checked_plan(source: Path, request: Path | None, customers: Path | None,
+                  collectors: Path | None, day: str | None, terms: DayTerms,
+                  time_limit: float | None) -> runs.DayPlan:
+    """The day plan of the JSON request or of the two tables, checked; exits on bad input."""
+    with input_errors(source):
+        if request is not None:
+            parsed = PlanRequest.model_validate(read_json(request))
+        elif customers is not None and collectors is not None and day is not None:
+            try:
+                terms = replace(terms, day=date.fromisoformat(day))
+            except ValueError:
+                bad_input(Path(day), [{"field": "--date", "reason": "give a date as YYYY-MM-DD"}])
+            parsed = day_request(read_table(collectors, "collectors"),
+                                 read_table(customers, "cases"), None, terms)
+        else:
+            bad_input(source, [{"field": "(input)", "reason": "give REQUEST.json, or "
+                                "--customers, --collectors and --date"}])
+        if time_limit is not None:
+            parsed = _with_time_limit(parsed, time_limit, source)
+        return runs.check_plan(parsed)
+
+
+def _checked_allocation(source: Path, request: Path | None, cases: Path | None,
+                        collectors: Path | None, policy: Path | None,
+                        time_limit: float | None) -> runs.Allocation:
+    """The allocation of the JSON request or of the two tables, checked; exits on bad input."""
+    with input_errors(source):
+        if request is not None:
+            body = read_json(request)
+        elif cases is not None and collectors is not None:
+            body = {"cases": allocation_rows(read_table(cases, "cases")),
+                    "collectors": allocation_rows(read_table(collectors, "collectors"))}
+            if policy is not None:
+                extra = read_json(policy)
+                body.update(extra if isinstance(extra, dict) else {"policy": extra})
+        else:
+            bad_input(source, [{"field": "(input)", "reason": "give REQUEST.json, or --cases "
+                                                               "and --collectors"}])
+        parsed = AllocationRequest.model_validate(body)
+        if time_limit is not None:
+            parsed = _with_time_limit(parsed, time_limit, source)
+        return runs.check_allocation(parsed)
+
+
+def _solve_and_write(what: str, limit: float, started: float, quiet: bool,
+                     solve: Callable[[runs.Progress], Any], write_one: Callable,
+                     outputs: list[Path]):
+    """Solve with a status line showing progress, then write every output (JSON on standard
+    output when none is named)."""
+    with err.status(f"{what} (up to {limit:g} s)", spinner="dots") as status:
+        def on_progress(progress: dict) -> None:
+            if quiet or progress["best_objective"] is None:
+                return
+            bound = progress.get("bound")
+            status.update(f"{what.split()[0]}: best objective so far "
+                          f"{progress['best_objective']:,.2f}"
+                          + ("" if bound is None else f", bound {bound:,.2f}")
+                          + f" ({time.monotonic() - started:.0f}/{limit:g} s)")
+
+        if quiet:
+            status.stop()
+        result = solve(on_progress)
+        if not outputs:
+            write(result.model_dump_json(indent=2), None)
+        data = result.model_dump(mode="json")
+        for path in outputs:
+            status.update(f"writing {path}")
+            write_or_fail(lambda p: write_one(result, data, p), path)
+    return result

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from api import metrics
 from api.deps import DispatcherDep, EngineDep
+from api.jobs import store
 
 router = APIRouter(tags=["operations"])
 
@@ -47,5 +48,5 @@ def readyz(engine: EngineDep, dispatcher: DispatcherDep, response: Response) -> 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def get_metrics(engine: EngineDep, dispatcher: DispatcherDep) -> Response:
     """Jobs by status, queue depth, solve seconds, request latency."""
-    return Response(metrics.exposition(engine, dispatcher.running),
+    return Response(metrics.exposition(lambda: store.counts(engine), dispatcher.running),
                     media_type="text/plain; version=0.0.4")

@@ -9,8 +9,9 @@ from pydantic import AwareDatetime
 
 from api.deps import ERRORS, CallerDep, DispatcherDep, EngineDep
 from api.jobs import store
+from api.jobs.views import job_json, job_out
 from api.schemas.common import ErrorOut
-from api.schemas.jobs import JobKind, JobOut, JobPage, JobStatus, job_json, job_out
+from api.schemas.jobs import JobKind, JobOut, JobPage, JobStatus
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=ERRORS)
 

@@ -13,8 +13,9 @@ from api.deps import Caller
 from api.jobs import store
 from api.jobs.dispatcher import Dispatcher
 from api.jobs.kinds import Accepted
+from api.jobs.views import job_json
 from api.schemas.common import ErrorOut
-from api.schemas.jobs import JobOut, job_json
+from api.schemas.jobs import JobOut
 
 RESPONSES = {
     200: {"model": JobOut, "description": "finished within ?wait= (the body carries the result)"},

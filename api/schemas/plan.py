@@ -1,4 +1,5 @@
-"""The day-plan request and response (JSON), and their conversion to and from the engine.
+"""The day-plan request (JSON) and its conversion to the engine's problem; the response is in
+``api.schemas.plan_out``.
 
 Units: durations in seconds, distances in metres, money in the lender's currency (two decimals
 are kept), times as ISO 8601 with a UTC offset.
@@ -12,13 +13,12 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from api import defaults
 from api.schemas.common import (
     MAX_MONEY,
     MAX_SEED,
-    MONEY_SCALE,
     FieldError,
     Id,
     Location,
@@ -34,17 +34,14 @@ from routing import (
     Collector,
     Customer,
     Options,
-    Plan,
     Policy,
     Problem,
-    StepKind,
     TimeWindow,
     TravelMatrix,
     custom_matrix,
     geodesic_matrix,
 )
 from routing.rules import DEFAULT_LEGAL_HOURS, LEGAL_HOURS, LegalHours, expected_value
-from routing.solution import EXPLANATIONS, Reason
 
 
 class LunchBreak(Strict):
@@ -335,118 +332,3 @@ def _wgs84(locations: list[Location], default: CoordinateSystem):
         if mask.any() and system is not CoordinateSystem.WGS84:
             lat[mask], lon[mask] = to_wgs84(lat[mask], lon[mask], system)
     return lat, lon
-
-
-# ----------------------------------------------------------------------------- response
-
-
-class Point(BaseModel):
-    """A WGS-84 point."""
-
-    lat: float
-    lon: float
-
-
-class StepOut(BaseModel):
-    """One step of a route. ``travel_seconds`` and ``distance_metres`` are from the previous step;
-    ``waiting_seconds`` is idle time before service (the lunch break is not counted)."""
-
-    type: StepKind
-    customer_id: str | None = None
-    location: Point | None = None
-    arrival: datetime
-    waiting_seconds: int
-    service_start: datetime
-    service_end: datetime
-    travel_seconds: int
-    distance_metres: int
-
-
-class Totals(BaseModel):
-    """Figures of one route, or summed over the plan."""
-
-    visits: int
-    value: float
-    travel_seconds: int
-    distance_metres: int
-    service_seconds: int
-    working_seconds: int
-    utilisation: float = Field(description="(travel + service) / shift length")
-
-
-class RouteOut(Totals):
-    """One collector's day."""
-
-    collector_id: str
-    steps: list[StepOut]
-
-
-class SummaryOut(Totals):
-    """Totals over the plan."""
-
-    travel_cost: float
-    objective: float = Field(description="value collected minus travel cost")
-    preferred_visits: int
-
-
-class UnassignedOut(BaseModel):
-    """A customer left out of the plan and why."""
-
-    customer_id: str
-    reason: Reason
-    mandatory: bool
-    explanation: str
-
-
-class PlanResponse(BaseModel):
-    """A day plan. A plan that serves only part of the customers is a normal result."""
-
-    status: Literal["complete", "partial", "mandatory_missed"]
-    summary: SummaryOut
-    routes: list[RouteOut]
-    unassigned: list[UnassignedOut]
-    unused_collectors: list[str]
-    solver_status: str
-    solve_seconds: float
-    time_limit_hit: bool
-
-    @classmethod
-    def from_plan(cls, plan: Plan, context: PlanContext, request: PlanRequest) -> PlanResponse:
-        """Present an engine plan in the request's units and time zone."""
-        used = {r.collector for r in plan.routes}
-        s = plan.summary
-        return cls(
-            status=plan.status.value,
-            summary=SummaryOut(
-                visits=s.visits, value=s.value / MONEY_SCALE, travel_seconds=s.travel_time,
-                distance_metres=s.distance, service_seconds=s.service_time,
-                working_seconds=s.working_time, utilisation=s.utilisation,
-                travel_cost=round(s.travel_cost / MONEY_SCALE, 2),
-                objective=round(s.objective / MONEY_SCALE, 2), preferred_visits=s.preferred_visits),
-            routes=[_route_out(r, context) for r in plan.routes],
-            unassigned=[UnassignedOut(customer_id=u.customer, reason=u.reason,
-                                      mandatory=u.mandatory,
-                                      explanation=EXPLANATIONS[u.reason])
-                        for u in plan.unassigned],
-            unused_collectors=[c.id for c in request.collectors if c.id not in used],
-            solver_status=plan.solver_status, solve_seconds=round(plan.solve_seconds, 3),
-            time_limit_hit=plan.time_limit_hit)
-
-
-def _route_out(route, context: PlanContext) -> RouteOut:
-    steps = []
-    for step in route.steps:
-        point = None
-        if step.location is not None and not np.isnan(context.points[step.location, 0]):
-            lat, lon = context.points[step.location]
-            point = Point(lat=round(float(lat), 7), lon=round(float(lon), 7))
-        steps.append(StepOut(
-            type=step.kind, customer_id=step.customer, location=point,
-            arrival=context.at(step.arrival), waiting_seconds=step.waiting,
-            service_start=context.at(step.service_start), service_end=context.at(step.service_end),
-            travel_seconds=step.travel_time, distance_metres=step.distance))
-    return RouteOut(
-        collector_id=route.collector, steps=steps, visits=route.visits,
-        value=route.value / MONEY_SCALE, travel_seconds=route.travel_time,
-        distance_metres=route.distance, service_seconds=route.service_time,
-        working_seconds=route.working_time, utilisation=route.utilisation)

@@ -120,10 +120,10 @@ def improve(problem: Assignment, chosen: np.ndarray, *, deadline: float, seed: i
             break
         if rng.random() < WIDE_SHARE:
             freed = _items(problem, chosen, size, rng, priced, best_priced, 2 * ITEMS_PER_AGENT)
-            sub, items, pairs = _free_items(problem, chosen, freed, centre, few)
+            sub, items, pairs = free_items(problem, chosen, freed, centre, few)
         elif rng.random() < ITEM_SHARE:
             freed = _items(problem, chosen, size, rng, priced, best_priced)
-            sub, items, pairs = _free_items(problem, chosen, freed, centre, likely)
+            sub, items, pairs = free_items(problem, chosen, freed, centre, likely)
         else:
             agents = _neighbourhood(problem, chosen, size, rng)
             sub, items, pairs = _restrict(problem, chosen, agents, centre)
@@ -262,7 +262,7 @@ def _items(problem: Assignment, chosen: np.ndarray, size: int, rng: np.random.Ge
     return np.unique(np.concatenate([worst, rest]))
 
 
-def _free_items(problem: Assignment, chosen: np.ndarray, items: np.ndarray,
+def free_items(problem: Assignment, chosen: np.ndarray, items: np.ndarray,
                 centre: float | None, likely: np.ndarray | None = None
                 ) -> tuple[Assignment, np.ndarray, np.ndarray]:
     """The problem of ``items`` over every agent (over their ``likely`` pairs and current

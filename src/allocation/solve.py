@@ -29,8 +29,23 @@ from allocation.solution import (
     Unallocated,
     UnallocatedCase,
 )
+from common.budget import Budget
 
 SCALE = 60  # objective units per cent, so a balance cost per hour is exact per minute
+
+# Shares of the time limit. The min-cost flow's search for a price on moves (so that the cap on
+# moves holds) ends by this share of the limit; the exact method's search takes this share of
+# what is left then, keeping the rest for the greedy fill, the bound and the report.
+FLOW_SHARE = 0.6
+SEARCH_SHARE = 0.85
+# The Lagrangian bound of the report: at most this long, and not in the last half second.
+BOUND_SECONDS = 3.0
+REPORT_RESERVE = 0.5
+
+
+def warm_up() -> None:
+    """Load the solver now (importing this module does), so that the first solve does not pay
+    for it inside its limit."""
 
 
 def solve(problem: AllocationProblem, *, started: float | None = None,
@@ -41,6 +56,7 @@ def solve(problem: AllocationProblem, *, started: float | None = None,
     mandatory cases left out count against it) of each better allocation CP-SAT finds."""
     started = time.monotonic() if started is None else started
     options = problem.options
+    budget = Budget.seconds(options.time_limit, started=started)
     eligibility = Eligibility(problem)
     candidates = build_candidates(problem, eligibility)
     core = _core(problem, candidates)
@@ -49,14 +65,14 @@ def solve(problem: AllocationProblem, *, started: float | None = None,
     if method == "auto":
         method = "exact" if n <= options.exact_up_to else "scalable"
     bound = None
-    flow = _flow_within_move_cap(core, deadline=started + options.time_limit * 0.6)
+    flow = _flow_within_move_cap(
+        core, Budget.seconds(options.time_limit * FLOW_SHARE, started=started))
     chosen, status = _repair(core, flow.chosen), flow.status
     if method == "exact":
         # The repaired flow is a feasible start, so CP-SAT always has a solution to improve.
-        remaining = options.time_limit - (time.monotonic() - started)
         report = None if on_progress is None else (
             lambda objective, bound: on_progress(objective / SCALE, bound / SCALE))
-        result = lns.solve(core, time_limit=remaining * 0.85, seed=options.seed,
+        result = lns.solve(core, time_limit=budget.left() * SEARCH_SHARE, seed=options.seed,
                            workers=options.workers, hint=chosen, on_solution=report)
         if result.status in ("optimal", "feasible"):
             chosen, status, bound = result.chosen, result.status, result.bound
@@ -69,9 +85,9 @@ def solve(problem: AllocationProblem, *, started: float | None = None,
     penalties = sum(int(core.left_out_penalty[i]) for i in reasons)
     money = internal + penalties
     # A valid bound on money whatever happens to mandatory cases: relax them to optional.
-    remaining = options.time_limit - (time.monotonic() - started)
-    relaxed = lagrangian_bound(dataclasses.replace(core, left_out_penalty=core.left_out_penalty * 0),
-                               money, seconds=max(0.05, min(3.0, remaining - 0.5)))
+    relaxed = lagrangian_bound(
+        dataclasses.replace(core, left_out_penalty=core.left_out_penalty * 0), money,
+        seconds=max(0.05, min(BOUND_SECONDS, budget.left() - REPORT_RESERVE)))
     if bound is not None and not penalties:
         relaxed = min(relaxed, bound)  # CP-SAT's bound holds too when no mandatory case is out
     bound = max(relaxed, money)  # pairs added outside the k nearest may pass a bound on them
@@ -112,7 +128,7 @@ def _core(problem: AllocationProblem, candidates: Candidates) -> model.Assignmen
         balance_penalty=policy.balance_cost_per_hour)
 
 
-def _flow_within_move_cap(core: model.Assignment, deadline: float) -> model.Result:
+def _flow_within_move_cap(core: model.Assignment, budget: Budget) -> model.Result:
     """The min-cost flow, with a price on moves found by bisection so that the cap on moves
     holds (as long as time allows; the repair enforces the cap in any case)."""
     started = time.monotonic()
@@ -122,7 +138,7 @@ def _flow_within_move_cap(core: model.Assignment, deadline: float) -> model.Resu
     per_solve = time.monotonic() - started
     low, high = 0, int(np.abs(core.score).max(initial=1)) + 1
     best = None
-    while high - low > 1 and time.monotonic() + 1.5 * per_solve < deadline:
+    while high - low > 1 and budget.left() > 1.5 * per_solve:
         price = (low + high) // 2
         trial = model.solve_flow(core, move_price=price)
         if _moves(core, trial.chosen) <= core.max_moves:

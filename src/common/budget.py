@@ -34,6 +34,10 @@ class Budget:
         """This budget ending ``seconds`` earlier (e.g. kept back for a final check)."""
         return replace(self, deadline=self.deadline - seconds)
 
+    def left(self) -> float:
+        """Seconds until the deadline (0 once it has passed)."""
+        return max(0.0, self.deadline - time.monotonic())
+
     def spent(self, steps: int = 0) -> bool:
         """Whether the deadline has passed or ``steps`` reach the step budget."""
         return time.monotonic() >= self.deadline or (

@@ -4,6 +4,7 @@ Build a :class:`Problem` (integer seconds, metres and value units), call :func:`
 :class:`Plan`.
 """
 
+from common.lazy import lazy_names
 from routing.exceptions import InvalidProblem, RoutingError
 from routing.problem import (Break, Collector, Customer, Options, Policy, Problem, TimeWindow,
                              TravelMatrix)
@@ -18,17 +19,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    # The solver (OR-Tools and the compiled search) loads on first use, so that importing the
-    # problem types, or running ``fieldplan --help``, does not pay for it.
-    if name == "solve":
-        from routing.solve import solve
-
-        # Importing the submodule bound its name to the module: bind the function instead.
-        globals()["solve"] = solve
-        return solve
-    if name == "warm_up":
-        from routing.search import warm_up
-
-        return warm_up
-    raise AttributeError(f"module 'routing' has no attribute {name!r}")
+# The solver (OR-Tools and the compiled search) loads on first use.
+__getattr__ = lazy_names(globals(), {"solve": "routing.solve:solve",
+                                     "warm_up": "routing.search.driver:warm_up"})

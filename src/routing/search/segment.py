@@ -120,11 +120,7 @@ def gather(seq, route_of, nv, in_pool, allowed, adj, vadj, cand, moves, v, lo, h
             c = vadj[k + v, j]
         else:
             c = adj[seq[v, a], j]
-        if route_of[c] >= 0 or in_pool[c] or not allowed[c, v]:
-            continue
-        in_pool[c] = 1
-        cand[nc] = c
-        nc += 1
+        nc = _pool_add(c, v, route_of, in_pool, allowed, cand, nc)
     for jj in range(adj.shape[1]):
         if nc >= size:
             break
@@ -133,13 +129,19 @@ def gather(seq, route_of, nv, in_pool, allowed, adj, vadj, cand, moves, v, lo, h
                 break
             if kk < 0 or kk >= nv:
                 continue
-            c = adj[seq[v, kk], jj]
-            if route_of[c] >= 0 or in_pool[c] or not allowed[c, v]:
-                continue
-            in_pool[c] = 1
-            cand[nc] = c
-            nc += 1
+            nc = _pool_add(adj[seq[v, kk], jj], v, route_of, in_pool, allowed, cand, nc)
     return nc
+
+
+@numba.njit(cache=True)
+def _pool_add(c, v, route_of, in_pool, allowed, cand, nc):
+    """Put customer ``c`` in the pool if it is free and collector ``v`` may visit it; the
+    pool's new size."""
+    if route_of[c] >= 0 or in_pool[c] or not allowed[c, v]:
+        return nc
+    in_pool[c] = 1
+    cand[nc] = c
+    return nc + 1
 
 
 @numba.njit(cache=True)

@@ -18,7 +18,7 @@ from tests.conftest import plan
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTEFACTS = Path(__file__).parent / "artefacts"
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 playwright = pytest.importorskip("playwright.sync_api")
 

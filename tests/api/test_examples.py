@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import plan, reasons
 
-EXAMPLES = sorted(Path(__file__).resolve().parents[1].joinpath("examples").glob("plan_request*.json"))
+EXAMPLES = sorted(Path(__file__).resolve().parents[2].joinpath("examples").glob("plan_request*.json"))
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
@@ -30,7 +30,7 @@ def test_the_matrix_example_shows_the_rules_at_work():
     assert reasons(response) == {"K4": "resting_after_recent_visit"}
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 API = ROOT / "examples" / "api"
 
 
@@ -42,7 +42,7 @@ def test_every_api_example_request_gets_the_documented_answer(tmp_path):
     from api.config import Settings
     from api.main import create_app
     from api.schemas.jobs import JobOut
-    from tests.checker import Checker
+    from verify.day_plan import Checker
 
     with TestClient(create_app(Settings(database_url=f"sqlite:///{tmp_path}/e.db",
                                         auth=False))) as client:
@@ -100,7 +100,7 @@ def test_the_cron_script_runs_the_nightly_job_on_the_sample_workbooks(tmp_path):
 
 def test_the_allocation_example_response_is_feasible_for_its_request():
     """examples/assign_response.json, checked independently against assign_request.json."""
-    from tests.alloc_checker import AllocationChecker
+    from verify.allocation import AllocationChecker
 
     request = json.loads((ROOT / "examples" / "assign_request.json").read_text())
     response = json.loads((ROOT / "examples" / "assign_response.json").read_text())

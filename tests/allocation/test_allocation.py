@@ -7,9 +7,13 @@ import copy
 import pytest
 
 from allocation import solve
-from api.schemas.allocation import (AllocationRequest, AllocationResponse, to_allocation_problem,
-                                    warnings_for)
-from tests.alloc_checker import AllocationChecker
+from api.schemas.allocation import (
+    AllocationRequest,
+    AllocationResponse,
+    to_allocation_problem,
+    warnings_for,
+)
+from verify.allocation import AllocationChecker
 
 SHANGHAI = (31.2304, 121.4737)
 

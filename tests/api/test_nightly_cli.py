@@ -16,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 
 from api import demo
 from api.tables import ALIASES
-from tests.checker import Checker
+from verify.day_plan import Checker
 
 FIELDPLAN = str(Path(sys.executable).parent / "fieldplan")
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from benchmarks.cli import DEFAULT_DATA
-from tests.alloc_checker import AllocationChecker
+from verify.allocation import AllocationChecker
 
 FIELDPLAN = str(Path(sys.executable).parent / "fieldplan")
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:

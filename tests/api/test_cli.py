@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.checker import Checker
 from tests.conftest import at, collector, customer, request
+from verify.day_plan import Checker
 
 FIELDPLAN = str(Path(sys.executable).parent / "fieldplan")
 

@@ -105,7 +105,7 @@ def test_item_neighbourhoods_keep_each_items_best_pairs_and_its_current_one():
         best_two = mine[np.argsort(-priced[mine], kind="stable")[:2]]
         assert set(np.flatnonzero(likely & (problem.item == i))) == set(best_two)
     chosen = np.array([np.flatnonzero(problem.item == i)[-1] for i in range(problem.num_items)])
-    sub, items, pairs = lns._free_items(problem, chosen, np.array([0, 3]), None, likely)
+    sub, items, pairs = lns.free_items(problem, chosen, np.array([0, 3]), None, likely)
     assert set(items) == {0, 3}
     for i in (0, 3):
         assert set(pairs[problem.item[pairs] == i]) == (
