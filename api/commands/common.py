@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -20,6 +21,22 @@ from routing.exceptions import InvalidProblem
 err = Console(stderr=True)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_MANDATORY_MISSED = 0, 1, 2, 3
+
+# Options several commands take, spelled once.
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")]
+CollectorsTableOpt = Annotated[Path | None, typer.Option(
+    "--collectors", help="collectors table, .csv or .xlsx")]
+
+
+def outputs_option(what: str, suffixes: str):
+    """The ``-o/--output`` option of a command that writes ``what``, by suffix."""
+    return Annotated[list[Path] | None, typer.Option(
+        "-o", "--output", help=f"where to write {what}, by suffix: {suffixes}; repeat for "
+        "several; default: JSON on standard output")]
+
+
+TimeLimitOpt = Annotated[float | None, typer.Option(
+    "--time-limit", help="override the request's options.time_limit_seconds")]
 
 
 def write(text: str, output: Path | None) -> None:

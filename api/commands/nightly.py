@@ -10,7 +10,14 @@ from typing import Annotated
 
 import typer
 
-from api.commands.common import EXIT_MANDATORY_MISSED, bad_input, err, input_errors, read_json
+from api.commands.common import (
+    EXIT_MANDATORY_MISSED,
+    QuietOpt,
+    bad_input,
+    err,
+    input_errors,
+    read_json,
+)
 from api.map_page import OSM_TILES
 
 
@@ -31,7 +38,7 @@ def nightly(
                                        "template")] = OSM_TILES,
     strict: Annotated[bool, typer.Option("--strict", help="treat warnings about the inputs as "
                                          "bad input (exit 2)")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
+    quiet: QuietOpt = False,
     json_logs: Annotated[bool, typer.Option("--json-logs", help="one JSON line per event on "
                                             "standard error (for cron and log collectors)")
                          ] = False,
@@ -71,7 +78,7 @@ def demo(
     cases: Annotated[int, typer.Option(help="overdue cases to generate")] = 2400,
     seconds: Annotated[float, typer.Option(help="time limit of the allocation and of each "
                                            "region's day plan")] = 10.0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Generate a city, allocate its cases, plan tomorrow, and write every result.
 

@@ -18,9 +18,13 @@ from api import map_page, runs
 from api.commands.common import (
     EXIT_BAD_INPUT,
     EXIT_MANDATORY_MISSED,
+    CollectorsTableOpt,
+    QuietOpt,
+    TimeLimitOpt,
     bad_input,
     err,
     input_errors,
+    outputs_option,
     read_json,
     write,
     write_or_fail,
@@ -37,29 +41,29 @@ from api.schemas.allocation import AllocationRequest
 from api.schemas.plan import PlanRequest
 from api.tables import allocation_rows, read_table
 
+PlanOutputs = outputs_option("the plan", ".json (the plan), .csv (stops), .xlsx (route sheets), "
+                             ".html (map)")
+AllocationOutputs = outputs_option("the allocation", ".json, .csv (every case), .xlsx "
+                                   "(collectors and cases)")
+
 
 def plan(
     request: Annotated[Path | None, typer.Argument(help="day-plan request (JSON)")] = None,
-    output: Annotated[list[Path] | None, typer.Option(
-        "-o", "--output", help="where to write the plan, by suffix: .json (the plan), .csv "
-        "(stops), .xlsx (route sheets), .html (map); repeat for several; default: JSON on "
-        "standard output")] = None,
+    output: PlanOutputs = None,
     customers: Annotated[Path | None, typer.Option(help="customers table, .csv or .xlsx (the "
                                                    "cases layout; instead of a JSON request)")
                          ] = None,
-    collectors: Annotated[Path | None, typer.Option(help="collectors table, .csv or .xlsx")
-                          ] = None,
+    collectors: CollectorsTableOpt = None,
     day: Annotated[str | None, typer.Option("--date", help="with tables: the day, YYYY-MM-DD")
                    ] = None,
     timezone: Annotated[str, typer.Option(help="with tables: IANA time zone")] = "Asia/Shanghai",
     legal_hours: Annotated[str, typer.Option(help="with tables: china or us_fdcpa")] = "china",
     rest_days: Annotated[int, typer.Option(help="with tables: days a visited customer rests")
                          ] = 0,
-    time_limit: Annotated[float | None, typer.Option(help="override options.time_limit_seconds")
-                          ] = None,
+    time_limit: TimeLimitOpt = None,
     tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
                                        "template of the .html map")] = OSM_TILES,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Plan one day: whom each collector visits, in what order, at what time.
 
@@ -102,20 +106,16 @@ def plan(
 
 def assign(
     request: Annotated[Path | None, typer.Argument(help="allocation request (JSON)")] = None,
-    output: Annotated[list[Path] | None, typer.Option(
-        "-o", "--output", help="where to write the allocation, by suffix: .json, .csv (every "
-        "case), .xlsx (collectors and cases); repeat for several; default: JSON on standard "
-        "output")] = None,
+    output: AllocationOutputs = None,
     cases: Annotated[Path | None, typer.Option(help="cases table, .csv or .xlsx (instead of a "
                                                "JSON request)")] = None,
-    collectors: Annotated[Path | None, typer.Option(help="collectors table, .csv or .xlsx")
-                          ] = None,
+    collectors: CollectorsTableOpt = None,
     policy: Annotated[Path | None, typer.Option(help="JSON with policy and options, for CSV "
                                                 "input")] = None,
-    time_limit: Annotated[float | None, typer.Option(help="override the time limit")] = None,
+    time_limit: TimeLimitOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="treat warnings as bad input "
                                          "(exit 2)")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Allocate cases to collectors: capacity, skills, territory, distance, continuity, balance.
 

@@ -15,9 +15,10 @@ import numpy as np
 from routing.problem import Collector, Customer, TimeWindow
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Visit:
-    """When one visit of a route happens (seconds from the origin)."""
+    """When one visit of a route happens (seconds from the origin). Every timed route makes
+    one per stop, so it keeps no instance dictionary."""
 
     customer: int
     arrival: int
@@ -25,7 +26,7 @@ class Visit:
     service_end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RouteSchedule:
     """An earliest feasible timetable for a route."""
 
