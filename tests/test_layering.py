@@ -48,6 +48,7 @@ ALLOWED = {
     "routing": {"common"},
     "allocation": {"common"},
     "verify": {"common"},
+    "followup": {"common"},
     "benchmarks": {"routing", "allocation", "verify", "api.schemas"},
     "api": set(),
     "api.cli": {"api.commands"},
