@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from allocation.exceptions import InvalidAllocation
 from api.schemas.common import FieldError
-from routing.exceptions import InvalidProblem
+from common.errors import InvalidInput
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -41,9 +40,9 @@ def _describe(items: Iterable[dict], skip: int = 0) -> list[dict[str, str]]:
     return out
 
 
-def describe_invalid_problem(error: InvalidProblem | InvalidAllocation | TooLarge
-                             ) -> list[dict[str, str]]:
-    """An engine invariant or a size cap broken by the request, in the same shape."""
+def describe_invalid_problem(error: InvalidInput | TooLarge) -> list[dict[str, str]]:
+    """A domain invariant (an engine's, a visit history's) or a size cap broken by the
+    request, in the same shape."""
     return [{"field": error.field, "reason": error.reason}]
 
 
@@ -85,8 +84,7 @@ def install(app: FastAPI) -> None:
             errors.append(described)
         return JSONResponse(error_body("the request is not valid", errors), status_code=422)
 
-    @app.exception_handler(InvalidProblem)
-    @app.exception_handler(InvalidAllocation)
+    @app.exception_handler(InvalidInput)
     async def _unplannable(_request: Request, exc) -> JSONResponse:
         return JSONResponse(error_body("the request is not valid", describe_invalid_problem(exc)),
                             status_code=422)

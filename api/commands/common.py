@@ -13,10 +13,9 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from allocation.exceptions import InvalidAllocation
 from api.errors import describe_invalid_problem, describe_validation_error
 from api.tables import TableError
-from routing.exceptions import InvalidProblem
+from common.errors import InvalidInput
 
 err = Console(stderr=True)
 
@@ -83,7 +82,7 @@ def input_errors(source: Path) -> Iterator[None]:
         yield
     except ValidationError as exc:
         bad_input(source, describe_validation_error(exc))
-    except (InvalidProblem, InvalidAllocation) as exc:
+    except InvalidInput as exc:
         bad_input(source, describe_invalid_problem(exc))
     except TableError as exc:
         bad_input(source, exc.problems)

@@ -28,7 +28,9 @@ from api.schemas.common import (
     cents,
     seconds_between,
 )
+from api.schemas.follow_up import FollowUpIn, Held, VisitIn, decision, shaped
 from common.geo import CoordinateSystem, to_wgs84
+from followup import InvalidHistory
 from routing import (
     Break,
     Collector,
@@ -92,6 +94,12 @@ class CustomerIn(Strict):
     needs_two_person: bool = False
     last_visit: date | None = None
     timezone: TimeZoneName | None = Field(None, description="default: the request's time zone")
+    history: list[VisitIn] | None = Field(None, max_length=10_000, description=(
+        "past visits and their outcomes: the follow-up policy then decides whether the customer "
+        "is due, held out (with the reason), mandatory, for whom and when"))
+    address_updated: date | None = Field(None, description=(
+        "when the address was last corrected (a wrong_address or moved outcome before it no "
+        "longer holds the customer out)"))
     address: str | None = Field(None, max_length=500, description="shown on route sheets only")
     notes: str | None = Field(None, max_length=1000, description="shown on route sheets only")
 
@@ -139,6 +147,8 @@ class PolicyIn(Strict):
     balance_cost_per_visit: float = Field(
         0.0, ge=0, le=MAX_MONEY,
         description="charged per visit of the busiest route; 0 turns balancing off")
+    follow_up: FollowUpIn = Field(FollowUpIn(), description=(
+        "how customers' visit histories shape the plan (applies to customers with a history)"))
 
     def legal(self) -> LegalHours:
         """The legal hours in force."""
@@ -245,6 +255,7 @@ class PlanContext:
     origin: datetime
     zone: ZoneInfo
     points: np.ndarray  # WGS-84 (lat, lon) per engine location, NaN where unknown
+    held: tuple[Held, ...] = ()  # customers the follow-up policy keeps out of the plan
 
     def at(self, seconds: int) -> datetime:
         """The moment ``seconds`` after the origin, in the request's time zone."""
@@ -278,8 +289,21 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True) -> tuple[Probl
         points[index] = np.column_stack([lat, lon])
     n = len(request.customers)
     legal = request.policy.legal()
-    customers = []
+    known = {c.id for c in request.collectors}
+    follow_up = request.policy.follow_up.policy()
+    customers, held = [], []
     for k, c in enumerate(request.customers):
+        own_zone = ZoneInfo(c.timezone) if c.timezone else zone
+        decided = None
+        if c.history is not None or c.address_updated is not None:
+            try:
+                decided = decision(c.id, c.history or [], c.address_updated, request.date,
+                                   own_zone, follow_up)
+            except InvalidHistory as exc:
+                raise InvalidHistory(f"customers[{k}].{exc.field}", exc.reason) from None
+        if decided is not None and decided.hold is not None:
+            held.append(Held(c.id, decided.hold, decided.until, c.mandatory))
+            continue
         windows = ([TimeWindow(secs(w.start), secs(w.end)) for w in c.time_windows]
                    if c.time_windows else [TimeWindow(*defaults.ANY_TIME)])
         customers.append(Customer(
@@ -291,8 +315,10 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True) -> tuple[Probl
             preferred_collector=c.preferred_collector, needs_two_person=c.needs_two_person,
             days_since_last_visit=None if c.last_visit is None
             else (request.date - c.last_visit).days,
-            legal_window=legal.window(request.date, ZoneInfo(c.timezone) if c.timezone else zone,
-                                      origin)))
+            legal_window=legal.window(request.date, own_zone, origin)))
+        if decided is not None:
+            customers[-1] = shaped(customers[-1], decided, known, request.date, own_zone,
+                                         origin)
     collectors = []
     for k, c in enumerate(request.collectors):
         brk = c.lunch_break
@@ -313,7 +339,7 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True) -> tuple[Probl
         options=Options(time_limit=request.options.time_limit_seconds, seed=request.options.seed,
                         deterministic=request.options.deterministic,
                         work_limit=request.options.work_limit))
-    return problem, PlanContext(origin, zone, points)
+    return problem, PlanContext(origin, zone, points, tuple(held))
 
 
 

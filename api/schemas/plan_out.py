@@ -6,7 +6,7 @@ are kept), times as ISO 8601 with a UTC offset.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 import numpy as np
@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import MONEY_SCALE
 from api.schemas.plan import PlanContext, PlanRequest
+from followup import Hold
+from followup.decide import EXPLANATIONS as HOLD_EXPLANATIONS
 from routing import Plan, StepKind
 from routing.solution import EXPLANATIONS, Reason
 
@@ -68,12 +70,16 @@ class SummaryOut(Totals):
 
 
 class UnassignedOut(BaseModel):
-    """A customer left out of the plan and why."""
+    """A customer left out of the plan and why: a reason of the planner, or of the follow-up
+    policy (from the customer's history, with the day the hold may end)."""
 
     customer_id: str
-    reason: Reason
+    reason: Reason | Hold
     mandatory: bool
     explanation: str
+    until: date | None = Field(None, description=(
+        "follow-up holds: the first day the hold may end by itself (null: when something "
+        "changes, such as a corrected address)"))
 
 
 class PlanResponse(BaseModel):
@@ -93,8 +99,11 @@ class PlanResponse(BaseModel):
         """Present an engine plan in the request's units and time zone."""
         used = {r.collector for r in plan.routes}
         s = plan.summary
+        status = plan.status.value
+        if any(h.mandatory for h in context.held):
+            status = "mandatory_missed"
         return cls(
-            status=plan.status.value,
+            status=status,
             summary=SummaryOut(
                 visits=s.visits, value=s.value / MONEY_SCALE, travel_seconds=s.travel_time,
                 distance_metres=s.distance, service_seconds=s.service_time,
@@ -105,7 +114,10 @@ class PlanResponse(BaseModel):
             unassigned=[UnassignedOut(customer_id=u.customer, reason=u.reason,
                                       mandatory=u.mandatory,
                                       explanation=EXPLANATIONS[u.reason])
-                        for u in plan.unassigned],
+                        for u in plan.unassigned]
+            + [UnassignedOut(customer_id=h.customer, reason=h.reason, mandatory=h.mandatory,
+                             explanation=HOLD_EXPLANATIONS[h.reason], until=h.until)
+               for h in context.held],
             unused_collectors=[c.id for c in request.collectors if c.id not in used],
             solver_status=plan.solver_status, solve_seconds=round(plan.solve_seconds, 3),
             time_limit_hit=plan.time_limit_hit)

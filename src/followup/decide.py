@@ -90,10 +90,10 @@ def decide(customer: str, visits: Sequence[Visit], day: date,
     history = sorted(visits, key=lambda v: v.order)
     for visit in history:
         if visit.customer != customer:
-            raise InvalidHistory(f"visits[{visit.id}].customer",
+            raise InvalidHistory(f"history[{visit.id}].customer",
                                  f"{visit.customer!r} in the history of {customer!r}")
         if visit.day > day:
-            raise InvalidHistory(f"visits[{visit.id}].visited_at",
+            raise InvalidHistory(f"history[{visit.id}].visited_at",
                                  f"after the day being planned ({day})")
     if not history:
         return Decision(customer)

@@ -50,7 +50,7 @@ class Visit:
     notes_code: str | None = None
 
     def __post_init__(self) -> None:
-        where = f"visits[{self.id}]"
+        where = f"history[{self.id}]"
         if not 0 <= self.minute < 24 * 60:
             raise InvalidHistory(f"{where}.visited_at", "the minute of the day is out of range")
         if self.amount < 0:

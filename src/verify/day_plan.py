@@ -15,6 +15,11 @@ from zoneinfo import ZoneInfo
 from geopy.distance import geodesic
 
 from common.geo import to_wgs84
+from verify.follow_up import FollowUp
+
+HOLDS = {"case_closed", "address_unverified", "dispute_under_review",
+         "on_hold_after_complaint", "promise_pending", "contact_cap_reached",
+         "attempts_exhausted"}
 
 LEGAL = {"china": (time(8), time(22)), "us_fdcpa": (time(8), time(21))}
 REL_TOL, ABS_TOL = 0.005, 2  # engine legs are Lambert-approximated and rounded to whole seconds
@@ -42,6 +47,10 @@ class Checker:
         self.travel = request.get("travel", {})
         self.customers = {c["id"]: c for c in request["customers"]}
         self.collectors = {c["id"]: c for c in request["collectors"]}
+        self.follow = {
+            c["id"]: FollowUp(c, self.day, ZoneInfo(c.get("timezone") or request["timezone"]),
+                              self.policy.get("follow_up", {}))
+            for c in request["customers"] if "history" in c or "address_updated" in c}
         self._points: dict[int, tuple[float, float]] = {}
 
     # -- travel -------------------------------------------------------------------------
@@ -71,28 +80,55 @@ class Checker:
                 datetime.combine(end_day, end, zone).timestamp())
 
     def windows(self, customer: dict) -> list[tuple[float, float]]:
-        """The customer's windows cut to legal hours."""
+        """The customer's windows cut to legal hours (and, after nobody was at home, to the
+        parts of the day not yet tried, where those leave room for the visit)."""
         lo, hi = self.legal_window(customer)
         own = [(ts(w["start"]), ts(w["end"])) for w in customer.get("time_windows") or []] or [
             (float("-inf"), float("inf"))]
+        follow = self.follow.get(customer["id"])
+        parts = follow.untried_parts() if follow else None
+        if parts:
+            service = customer.get("service_seconds", 900)
+            meet = [(max(a, c), min(b, d)) for a, b in own for c, d in parts
+                    if min(b, d) - max(a, c) >= service]
+            own = meet or own
         return [(max(a, lo), min(b, hi)) for a, b in own if max(a, lo) < min(b, hi)]
 
     def resting(self, customer: dict) -> bool:
-        last = customer.get("last_visit")
-        return last is not None and (self.day - date.fromisoformat(last)).days < self.policy.get(
-            "min_rest_days", 0)
+        days = [date.fromisoformat(customer["last_visit"])] if customer.get("last_visit") else []
+        follow = self.follow.get(customer["id"])
+        if follow and follow.last_visit():
+            days.append(follow.last_visit())
+        return bool(days) and (self.day - max(days)).days < self.policy.get("min_rest_days", 0)
+
+    def held(self, customer: dict) -> set[str]:
+        """The follow-up holds true for the customer today."""
+        follow = self.follow.get(customer["id"])
+        return follow.holds() if follow else set()
+
+    def mandatory(self, customer: dict) -> bool:
+        follow = self.follow.get(customer["id"])
+        return customer.get("mandatory", False) or bool(
+            follow and not follow.holds() and follow.mandatory())
 
     def able(self, collector: dict, customer: dict) -> bool:
         allowed = customer.get("allowed_collectors")
-        return (set(customer.get("required_skills", [])) <= set(collector.get("skills", []))
+        follow = self.follow.get(customer["id"])
+        skills = set(customer.get("required_skills", [])) | (follow.skills() if follow else set())
+        taker = follow.promise_taker() if follow else None
+        if taker in self.collectors and (allowed is None or taker in allowed):
+            allowed = [taker]
+        return (skills <= set(collector.get("skills", []))
                 and (allowed is None or collector["id"] in allowed)
                 and (not customer.get("needs_two_person") or collector.get("crew_size", 1) >= 2)
                 and collector.get("max_visits", 1) != 0)
 
     def value(self, customer: dict) -> float:
+        follow = self.follow.get(customer["id"])
+        factor = follow.factor() if follow else 1.0
         if customer.get("value") is not None:
-            return customer["value"]
-        return customer["balance"] * customer["probability_to_pay"]
+            return customer["value"] * factor
+        return customer["balance"] * customer["probability_to_pay"] * factor
 
     # -- an independent scheduler --------------------------------------------------------
     def feasible(self, collector: dict, ids: list[str], *, strict: bool = False) -> bool:
@@ -148,6 +184,9 @@ class Checker:
         missing = set(self.customers) - seen - set(unassigned)
         if missing:
             bad.append(f"customers neither planned nor unassigned: {sorted(missing)}")
+        for kid, u in unassigned.items():
+            if kid in self.customers and u["mandatory"] != self.mandatory(self.customers[kid]):
+                bad.append(f"{kid}: unassigned with mandatory={u['mandatory']}, which is wrong")
         missed = any(u["mandatory"] for u in unassigned.values())
         if (response["status"] == "mandatory_missed") != missed:
             bad.append(f"status {response['status']} but mandatory missed = {missed}")
@@ -237,6 +276,8 @@ class Checker:
             bad.append(f"{kid}: {cid} lacks skills, permission or crew")
         if self.resting(cust):
             bad.append(f"{kid}: visited while resting")
+        if self.held(cust):
+            bad.append(f"{kid}: visited while held out ({', '.join(sorted(self.held(cust)))})")
         return bad
 
     # -- reasons ---------------------------------------------------------------------------
@@ -244,6 +285,11 @@ class Checker:
         """None if the reason given for ``customer_id`` holds, else what is wrong."""
         u = next(u for u in response["unassigned"] if u["customer_id"] == customer_id)
         reason, cust = u["reason"], self.customers[customer_id]
+        holds = self.held(cust)
+        if reason in HOLDS:
+            return None if reason in holds else f"{reason} is not true (true holds: {holds})"
+        if holds:
+            return f"held out ({', '.join(sorted(holds))}), so the reason would say so"
         collectors = list(self.collectors.values())
         able = [k for k in collectors if self.able(k, cust)]
         windows = self.windows(cust)
