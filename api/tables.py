@@ -67,7 +67,7 @@ def read_table(path: Path, kind: str) -> list[dict]:
     columns, when present, are kept under the key ``"day"`` of each row."""
     schema: type[BaseModel] = CaseIn if kind == "cases" else CollectorIn
     problems, rows = [], []
-    for number, raw in _raw_rows(path):
+    for number, raw in raw_rows(path):
         row, day = _row(raw, kind)
         for column, reason in _day_problems(day):
             problems.append({"field": f"{path.name}:{number}:{column}", "reason": reason})
@@ -91,7 +91,7 @@ def allocation_rows(rows: list[dict]) -> list[dict]:
     return [{k: v for k, v in row.items() if k != "day"} for row in rows]
 
 
-def _raw_rows(path: Path):
+def raw_rows(path: Path):
     """(row number, {header: text}) of a .csv or .xlsx file."""
     if not path.exists():
         raise TableError([{"field": str(path), "reason": "no such file"}])

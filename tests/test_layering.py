@@ -72,6 +72,7 @@ ALLOWED = {
     "api.middleware": {"api.errors", "api.metrics"},
     "api.nightly": {"api.day_tables", "api.map_page", "api.outputs", "api.runs", "api.schemas",
                     "api.tables"},
+    "api.outcome_tables": {"api.schemas", "api.tables"},
     "api.outputs": {"api.schemas"},
     "api.routes": {"api.config", "api.deps", "api.jobs", "api.map_page", "api.metrics",
                    "api.schemas"},

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
 from api.schemas.common import MAX_MONEY, Id, Strict, cents, seconds_between
 from followup import Decision, FollowUpPolicy, Hold, Outcome, Visit, decide
@@ -22,23 +22,32 @@ class VisitIn(Strict):
     collector: Id = Field(description="who made the visit (need not work today)")
     visited_at: AwareDatetime
     outcome: Outcome
-    amount: float = Field(0.0, ge=0, le=MAX_MONEY, description=(
+    amount: float = Field(0.0, ge=0, le=MAX_MONEY, validate_default=True, description=(
         "paid (paid_full, paid_partial) or promised (promise_to_pay)"))
-    promised_for: date | None = Field(None, description="promise_to_pay: the day it is due")
+    promised_for: date | None = Field(None, validate_default=True,
+                                      description="promise_to_pay: the day it is due")
     notes_code: str | None = Field(None, max_length=50)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> VisitIn:
-        if self.outcome is Outcome.PROMISE_TO_PAY:
-            if self.promised_for is None:
-                raise ValueError("a promise_to_pay needs promised_for")
-            if self.promised_for < self.visited_at.date():
-                raise ValueError(f"promised_for ({self.promised_for}) is before the visit")
-        elif self.promised_for is not None:
-            raise ValueError(f"only a promise_to_pay has promised_for, not {self.outcome}")
-        if self.outcome is Outcome.PAID_PARTIAL and self.amount <= 0:
+    @field_validator("amount")
+    @classmethod
+    def _amount(cls, amount: float, info: ValidationInfo) -> float:
+        if info.data.get("outcome") is Outcome.PAID_PARTIAL and amount <= 0:
             raise ValueError("a paid_partial visit needs its amount")
-        return self
+        return amount
+
+    @field_validator("promised_for")
+    @classmethod
+    def _promise(cls, promised_for: date | None, info: ValidationInfo) -> date | None:
+        outcome, visited_at = info.data.get("outcome"), info.data.get("visited_at")
+        if outcome is Outcome.PROMISE_TO_PAY:
+            if promised_for is None:
+                raise ValueError("a promise_to_pay needs promised_for")
+            if visited_at is not None and promised_for < visited_at.date():
+                raise ValueError(f"the promise ({promised_for}) is dated before the visit "
+                                 f"({visited_at.date()})")
+        elif promised_for is not None and outcome is not None:
+            raise ValueError(f"only a promise_to_pay has promised_for, not {outcome}")
+        return promised_for
 
 
 class FollowUpIn(Strict):
