@@ -69,6 +69,7 @@ def install(app: FastAPI) -> None:
     from fastapi.responses import JSONResponse
     from starlette.exceptions import HTTPException
 
+    from api.db.case_file import CaseFileError
     from api.jobs.kinds import TooLarge
     from api.jobs.store import IdempotencyConflict
 
@@ -88,6 +89,12 @@ def install(app: FastAPI) -> None:
     async def _unplannable(_request: Request, exc) -> JSONResponse:
         return JSONResponse(error_body("the request is not valid", describe_invalid_problem(exc)),
                             status_code=422)
+
+    @app.exception_handler(CaseFileError)
+    async def _case_file(_request: Request, exc: CaseFileError) -> JSONResponse:
+        detail = ("nothing was recorded: a visit id is already recorded with other content"
+                  if exc.status == 409 else "nothing was recorded: the outcomes are not valid")
+        return JSONResponse(error_body(detail, exc.problems), status_code=exc.status)
 
     @app.exception_handler(TooLarge)
     async def _too_large(_request: Request, exc: TooLarge) -> JSONResponse:

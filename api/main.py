@@ -14,7 +14,7 @@ from api.config import Settings
 from api.db import connect, migrate
 from api.jobs.dispatcher import Dispatcher
 from api.middleware import BodyLimit, Latency
-from api.routes import health, jobs, maps, work
+from api.routes import cases, health, jobs, maps, work
 
 log = logging.getLogger("fieldplan.api")
 
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.state.settings = settings
     errors.install(app)
-    for router in (work.router, jobs.router, maps.router, health.router):
+    for router in (work.router, jobs.router, cases.router, maps.router, health.router):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,

@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
 
-from api.schemas.common import Id
-from api.schemas.follow_up import VisitIn
+from api.schemas.follow_up import OutcomeIn
 from api.tables import TableError, raw_rows
 
 HEADERS = {
@@ -35,12 +34,6 @@ OUTCOMES = {
     "地址错误": "wrong_address", "已搬迁": "moved", "搬走": "moved", "投诉": "complaint",
     "争议": "dispute", "异议": "dispute",
 }
-
-
-class OutcomeIn(VisitIn):
-    """A visit outcome as reported by the field: the visit and whose case it was."""
-
-    customer: Id
 
 
 OUTCOME_LIST = TypeAdapter(list[OutcomeIn])

@@ -205,6 +205,9 @@ def _checked_plan(source: Path, request: Path | None, customers: Path | None,
         else:
             bad_input(source, [{"field": "(input)", "reason": "give REQUEST.json, or "
                                 "--customers, --collectors and --date"}])
+        if parsed.case_file:
+            bad_input(source, [{"field": "case_file", "reason": "only the HTTP service keeps a "
+                                "case file; give each customer's history instead"}])
         if time_limit is not None:
             parsed = _with_time_limit(parsed, time_limit, source)
         return runs.check_plan(parsed)

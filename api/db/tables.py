@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 Timestamp = DateTime(timezone=True)
@@ -70,3 +80,43 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     job_id: Mapped[str | None] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseRecord(Base):
+    """A case (customer) the service has planned for a tenant: outcomes may be reported for it."""
+
+    __tablename__ = "cases"
+
+    tenant: Mapped[str] = mapped_column(String(128), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    address_updated: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class CollectorRecord(Base):
+    """A collector the service has planned for a tenant."""
+
+    __tablename__ = "collectors"
+
+    tenant: Mapped[str] = mapped_column(String(128), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class VisitRecord(Base):
+    """One visit's outcome, as reported; a visit id is recorded once per tenant."""
+
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_tenant_customer", "tenant", "customer", "visited_at"),)
+
+    tenant: Mapped[str] = mapped_column(String(128), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    customer: Mapped[str] = mapped_column(String(128))
+    collector: Mapped[str] = mapped_column(String(128))
+    visited_at: Mapped[datetime] = mapped_column(Timestamp)
+    offset_minutes: Mapped[int] = mapped_column(Integer)  # the visit's own UTC offset
+    outcome: Mapped[str] = mapped_column(String(32))
+    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    promised_for: Mapped[date | None] = mapped_column(Date)
+    notes_code: Mapped[str | None] = mapped_column(String(50))
+    recorded_at: Mapped[datetime] = mapped_column(Timestamp)

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.db import case_file
 from api.deps import ERRORS, CallerDep, DispatcherDep, EngineDep, SettingsDep
-from api.jobs import kinds
+from api.jobs import kinds, store
 from api.routes.submit import RESPONSES, submit
 from api.schemas.allocation import AllocationRequest
 from api.schemas.examples import ALLOCATION_EXAMPLES, PLAN_EXAMPLES
@@ -33,9 +34,29 @@ async def post_plan(request: Annotated[PlanRequest, Body(openapi_examples=PLAN_E
     """Accept a day-plan request (the format of `fieldplan plan`) as a job: `202` with the
     job and a `Location`, or `200` with the result when it finished within `?wait=`.
     A plan that serves only part of the customers is a success with `unassigned`."""
+    request = await run_in_threadpool(_with_case_file, request, engine, caller.tenant)
     accepted = await run_in_threadpool(kinds.accept_plan, request, settings)
     return await submit(accepted, caller=caller, settings=settings, engine=engine,
                         dispatcher=dispatcher, wait=wait, idempotency_key=idempotency_key)
+
+
+def _with_case_file(request: PlanRequest, engine, tenant: str) -> PlanRequest:
+    """Enter the request's cases and collectors in the case file (outcomes may then be
+    reported for them) and, with ``case_file``, fill in the histories it holds."""
+    case_file.register(engine, tenant, (c.id for c in request.customers),
+                       (c.id for c in request.collectors), now=store.now())
+    if not request.case_file:
+        return request
+    found = case_file.histories(engine, tenant, (c.id for c in request.customers
+                                                 if c.history is None))
+    customers = []
+    for c in request.customers:
+        if c.id in found and c.history is None:
+            updated, visits = found[c.id]
+            c = c.model_copy(update={"history": visits,
+                                     "address_updated": c.address_updated or updated})
+        customers.append(c)
+    return request.model_copy(update={"customers": customers})
 
 
 @router.post("/allocations", status_code=202, response_model=JobOut, responses=RESPONSES,

@@ -50,6 +50,12 @@ class VisitIn(Strict):
         return promised_for
 
 
+class OutcomeIn(VisitIn):
+    """A visit outcome as reported by the field: the visit and whose case it was."""
+
+    customer: Id
+
+
 class FollowUpIn(Strict):
     """The follow-up policy (``followup.policy`` documents each rule and its default)."""
 

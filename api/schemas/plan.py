@@ -195,6 +195,9 @@ class PlanRequest(Strict):
     policy: PolicyIn = PolicyIn()
     travel: TravelIn = TravelIn()
     options: OptionsIn = OptionsIn()
+    case_file: bool = Field(False, description=(
+        "HTTP service: fill in each customer's history and address_updated from the tenant's "
+        "case file (POST /v1/outcomes), where the request gives none"))
 
     @model_validator(mode="after")
     def _consistent(self) -> PlanRequest:
