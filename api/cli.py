@@ -7,7 +7,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from api.commands import nightly, service, solve
+from api.commands import nightly, outcomes, service, solve
 
 app = typer.Typer(help="Plan the field visits of a collection team.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -21,6 +21,7 @@ def main() -> None:
 for command in (solve.plan, solve.assign, nightly.nightly, nightly.demo, service.serve):
     app.command()(command)
 app.add_typer(service.keys_app, name="keys")
+app.add_typer(outcomes.outcomes_app, name="outcomes")
 for plugin in entry_points(group="fieldplan.commands"):
     app.add_typer(plugin.load(), name=plugin.name)
 

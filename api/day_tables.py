@@ -28,10 +28,11 @@ class DayTerms:
 
 
 def day_request(members: list[dict], cases: list[dict], owner: dict[str, str] | None,
-                terms: DayTerms) -> PlanRequest:
+                terms: DayTerms, histories: dict[str, tuple] | None = None) -> PlanRequest:
     """The day plan of ``members`` (collectors-table rows) and ``cases`` (cases-table rows),
     each case visited by its owner only. Without ``owner``, any collector may visit any case,
-    and the case's current collector is its preferred one.
+    and the case's current collector is its preferred one. ``histories`` gives cases their
+    ``(address_updated, visits)`` from the case file.
 
     Raises ``TableError`` naming the row (by id) of a cell the day plan cannot take, such as a
     shift that ends before it starts; a request-wide conflict is a ``ValidationError``."""
@@ -44,10 +45,11 @@ def day_request(members: list[dict], cases: list[dict], owner: dict[str, str] | 
     problems: list[dict[str, str]] = []
     collectors = [_row("collectors", k, problems, lambda k=k: _collector(k, at))
                   for k in members]
+    histories = histories or {}
     customers = [_row("cases", c, problems, lambda c=c: _customer(
         c, at, [owner[c["id"]]] if owner is not None else None,
         c.get("current_collector") if owner is None and c.get("current_collector") in ids
-        else None)) for c in cases]
+        else None, histories.get(c["id"]))) for c in cases]
     if problems:
         raise TableError(problems)
     return PlanRequest(
@@ -88,9 +90,12 @@ def _collector(row: dict, at) -> CollectorIn:
                        skills=row.get("skills", []), **extra)
 
 
-def _customer(row: dict, at, allowed: list[str] | None, preferred: str | None) -> CustomerIn:
+def _customer(row: dict, at, allowed: list[str] | None, preferred: str | None,
+              history: tuple | None) -> CustomerIn:
     day = row.get("day", {})
     fields: dict = {}
+    if history is not None:
+        fields["address_updated"], fields["history"] = history
     if "expected_value" in row:
         fields["value"] = float(row["expected_value"])
     else:

@@ -13,9 +13,10 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from api import map_page, runs
 from api.day_tables import DayTerms, day_request
@@ -29,6 +30,8 @@ from api.schemas.allocation import AllocationRequest
 from api.tables import allocation_rows, read_table
 
 ALL = "all"
+# The tenant of the command line's case file (the service's --no-auth mode uses it too).
+LOCAL_TENANT = "local"
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,10 @@ class NightlyOptions:
     legal_hours: str = "china"
     min_rest_days: int = 0
     tile_url: str = map_page.OSM_TILES
+    # The case file (a database URL) whose visit histories shape the day plans, and a file of
+    # the day's outcomes to fold into it first.
+    case_file: str | None = None
+    outcomes: Path | None = None
 
     @property
     def terms(self) -> DayTerms:
@@ -105,6 +112,9 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
     job = runs.check_allocation(AllocationRequest.model_validate(body))
     if strict and job.warnings:
         raise StrictWarnings(job.warnings)
+    histories = None
+    if options.case_file is not None:
+        histories = fold_outcomes(options, cases, collectors)
     out.mkdir(parents=True, exist_ok=True)
     fingerprint = _fingerprint(cases_path, collectors_path, options)
     state = _load_state(out, fingerprint)
@@ -142,7 +152,7 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
             continue
         ids = {m["id"] for m in members}
         mine = [case_rows[c] for c, k in owner.items() if k in ids]
-        plan_request = day_request(members, mine, owner, options.terms)
+        plan_request = day_request(members, mine, owner, options.terms, histories)
         plan = runs.plan(runs.check_plan(plan_request))
         data = plan.model_dump(mode="json")
         stem = out / "plans" / _safe(name)
@@ -168,6 +178,30 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
                          summary["mandatory_unallocated"], results, resumed)
 
 
+def fold_outcomes(options: NightlyOptions, cases: list[dict], collectors: list[dict]
+                  ) -> dict[str, tuple]:
+    """Enter tonight's cases and collectors in the case file, record the day's outcomes (all or
+    none; raises ``api.tables.TableError`` or ``api.db.case_file.CaseFileError``), and return
+    every case's ``(address_updated, visits)``."""
+    from api.db.case_file import histories, record, register
+    from api.db.engine import connect, migrate
+    from api.outcome_tables import read_outcomes
+
+    now = datetime.now(UTC)
+    engine = connect(options.case_file)
+    try:
+        migrate(engine)
+        register(engine, LOCAL_TENANT, (c["id"] for c in cases), (k["id"] for k in collectors),
+                 now=now)
+        if options.outcomes is not None:
+            outcomes = read_outcomes(options.outcomes, ZoneInfo(options.timezone), now)
+            record(engine, LOCAL_TENANT, [(f"{options.outcomes.name}:{o.id}", o.customer, o)
+                                          for o in outcomes], now=now)
+        return histories(engine, LOCAL_TENANT, (c["id"] for c in cases))
+    finally:
+        engine.dispose()
+
+
 def _regions(collectors: list[dict]) -> dict[str, list[dict]]:
     """Collectors grouped by their first region (one day plan each)."""
     groups: dict[str, list[dict]] = {}
@@ -178,8 +212,9 @@ def _regions(collectors: list[dict]) -> dict[str, list[dict]]:
 
 def _fingerprint(cases: Path, collectors: Path, options: NightlyOptions) -> str:
     digest = hashlib.sha256()
-    for path in (cases, collectors):
-        digest.update(path.read_bytes())
+    for path in (cases, collectors, options.outcomes):
+        if path is not None:
+            digest.update(path.read_bytes())
     digest.update(json.dumps({k: str(v) for k, v in vars(options).items()},
                              sort_keys=True).encode())
     return digest.hexdigest()

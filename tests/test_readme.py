@@ -36,6 +36,10 @@ def test_the_walkthrough_commands_run_as_written(tmp_path):
     assert json.loads((tmp_path / "allocation.json").read_text())["allocations"]
     assert list((tmp_path / "nightly" / "plans").glob("*.html"))
     assert json.loads((tmp_path / "job.json").read_text())["status"] == "succeeded"
+    held = {u["customer_id"]: u["reason"] for p in (tmp_path / "night2" / "plans").glob("*[!t].json")
+            for u in json.loads(p.read_text())["unassigned"]}
+    assert held.get("K000002") == "case_closed"  # paid in full on day 1 (examples/outcomes.csv)
+    assert held.get("K000004") == "on_hold_after_complaint"
 
 
 def test_the_first_command_sets_up_and_runs_the_demo_on_a_fresh_checkout(tmp_path):

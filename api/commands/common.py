@@ -84,5 +84,5 @@ def input_errors(source: Path) -> Iterator[None]:
         bad_input(source, describe_validation_error(exc))
     except InvalidInput as exc:
         bad_input(source, describe_invalid_problem(exc))
-    except TableError as exc:
+    except TableError as exc:  # a bad row, or a batch the case file refuses
         bad_input(source, exc.problems)

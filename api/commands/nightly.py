@@ -18,6 +18,7 @@ from api.commands.common import (
     input_errors,
     read_json,
 )
+from api.config import Settings
 from api.map_page import OSM_TILES
 
 
@@ -38,6 +39,12 @@ def nightly(
                                        "template")] = OSM_TILES,
     strict: Annotated[bool, typer.Option("--strict", help="treat warnings about the inputs as "
                                          "bad input (exit 2)")] = False,
+    outcomes: Annotated[Path | None, typer.Option(help=(
+        "the day's visit outcomes (.json, .csv or .xlsx), recorded in the case file before "
+        "planning; implies --case-file"))] = None,
+    case_file: Annotated[bool, typer.Option("--case-file", help=(
+        "let each case's visit history in the case file (FIELDPLAN_DATABASE_URL) shape the "
+        "day plans"))] = False,
     quiet: QuietOpt = False,
     json_logs: Annotated[bool, typer.Option("--json-logs", help="one JSON line per event on "
                                             "standard error (for cron and log collectors)")
@@ -65,7 +72,9 @@ def nightly(
     options = job.NightlyOptions(
         day=parsed_day, timezone=timezone, policy=extra if isinstance(extra, dict) else {},
         allocation_seconds=allocation_seconds, plan_seconds=plan_seconds,
-        legal_hours=legal_hours, min_rest_days=rest_days, tile_url=tiles)
+        legal_hours=legal_hours, min_rest_days=rest_days, tile_url=tiles,
+        case_file=Settings().database_url if case_file or outcomes is not None else None,
+        outcomes=outcomes)
     result = _run_nightly(job, cases, collectors, out, options, quiet=quiet, json_logs=json_logs,
                           strict=strict)
     if result.mandatory_missed:

@@ -1,4 +1,5 @@
-"""Persistence: jobs, API keys and the audit trail (SQLAlchemy 2; SQLite or PostgreSQL)."""
+"""Persistence: jobs, API keys, the audit trail and the case file (SQLAlchemy 2; SQLite or
+PostgreSQL)."""
 
 from api.db.engine import connect, migrate
 from api.db.tables import ApiKey, AuditEntry, Base, Job

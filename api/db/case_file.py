@@ -12,19 +12,16 @@ from sqlalchemy import Connection, Engine, insert, select
 from api.db.tables import CaseRecord, CollectorRecord, VisitRecord
 from api.schemas.common import MONEY_SCALE, cents
 from api.schemas.follow_up import VisitIn
+from api.tables import TableError
 
 CHUNK = 500  # ids per IN (...) query
 VISITS = VisitRecord.__table__
 
 
-class CaseFileError(ValueError):
+class CaseFileError(TableError):
     """A batch the case file refuses whole; each problem as ``{"field", "reason"}``."""
 
     status = 422
-
-    def __init__(self, problems: list[dict[str, str]]) -> None:
-        super().__init__("; ".join(f"{p['field']}: {p['reason']}" for p in problems))
-        self.problems = problems
 
 
 class BadBatch(CaseFileError):

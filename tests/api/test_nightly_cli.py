@@ -237,3 +237,54 @@ def _city_with_an_unheld_skill(tmp_path: Path) -> tuple[Path, Path]:
         writer.writeheader()
         writer.writerows(rows)
     return cases, collectors
+
+
+def test_the_days_outcomes_shape_tomorrows_plans_through_the_case_file(tmp_path):
+    """Night 1 enters the cases in the case file; the day's outcomes (Chinese headers) are
+    imported; night 2 holds out the cases that paid or complained, with true reasons."""
+    import os
+
+    cases, collectors = _city(tmp_path / "in", cases=120, per_district=2)
+    env_db = f"sqlite:///{tmp_path}/case_file.db"
+    os.environ["FIELDPLAN_DATABASE_URL"] = env_db
+    try:
+        first = _run("nightly", str(cases), str(collectors), "--date", "2026-12-01", "--out",
+                     str(tmp_path / "n1"), "--allocation-seconds", "2", "--plan-seconds", "1",
+                     "--case-file")
+        assert first.returncode in (0, 3), first.stderr
+        visited = [(r["collector_id"], s["customer_id"], s["service_start"])
+                   for p in sorted((tmp_path / "n1" / "plans").glob("*[!t].json"))
+                   for r in json.loads(p.read_text())["routes"]
+                   for s in r["steps"] if s["type"] == "visit"]
+        assert len(visited) >= 4
+        outcomes = tmp_path / "拜访结果.csv"
+        names = ["已还款", "投诉", "承诺还款", "未见到本人"]
+        with outcomes.open("w", encoding="utf-8", newline="") as f:
+            rows = csv.writer(f)
+            rows.writerow(["拜访编号", "客户编号", "催收员编号", "拜访时间", "拜访结果", "金额",
+                           "承诺还款日期"])
+            for k, (who, customer, start) in enumerate(visited[:4]):
+                rows.writerow([f"d1-{k}", customer, who, start, names[k], 100 if k in (0, 2)
+                               else "", "2026-12-05" if k == 2 else ""])
+        imported = _run("outcomes", "import", str(outcomes))
+        assert imported.returncode == 0, imported.stderr
+        again = _run("outcomes", "import", str(outcomes))
+        assert "0 outcomes recorded, 4 already there" in again.stderr
+        second = _run("nightly", str(cases), str(collectors), "--date", "2026-12-02", "--out",
+                      str(tmp_path / "n2"), "--allocation-seconds", "2", "--plan-seconds", "1",
+                      "--case-file")
+        assert second.returncode in (0, 3), second.stderr
+        _check_region_plans(tmp_path / "n2")  # holds recomputed by the independent checker
+        reasons = {u["customer_id"]: u["reason"]
+                   for p in (tmp_path / "n2" / "plans").glob("*[!t].json")
+                   for u in json.loads(p.read_text())["unassigned"]}
+        assert reasons.get(visited[0][1]) == "case_closed"
+        assert reasons.get(visited[1][1]) == "on_hold_after_complaint"
+        assert reasons.get(visited[2][1]) == "promise_pending"
+        bad = tmp_path / "bad.csv"
+        bad.write_text("拜访编号,客户编号,催收员编号,拜访时间,拜访结果\n"
+                       "x1,nobody,nobody,2026-12-01 10:00,拒绝\n", encoding="utf-8")
+        refused = _run("outcomes", "import", str(bad))
+        assert refused.returncode == 2 and "no case 'nobody'" in refused.stderr
+    finally:
+        del os.environ["FIELDPLAN_DATABASE_URL"]
