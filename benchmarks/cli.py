@@ -379,3 +379,13 @@ def api(
                   f"{result.bare_solve_median:.3f}", f"{result.idle_api_median:.3f}",
                   f"{record['overhead_median']:.3f}")
     console.print(table)
+
+
+def _register_loop_benchmarks() -> None:
+    from benchmarks import loop
+
+    bench_app.command("followup")(loop.followup)
+    bench_app.command("outcomes")(loop.outcomes)
+
+
+_register_loop_benchmarks()
