@@ -15,12 +15,14 @@ import allocation
 import routing
 from allocation import AllocationProblem
 from api.schemas.allocation import (
+    OUT_OF_FIELD,
     AllocationRequest,
-    AllocationResponse,
     to_allocation_problem,
     warnings_for,
 )
+from api.schemas.allocation_out import AllocationResponse
 from api.schemas.common import MONEY_SCALE
+from api.schemas.follow_up import Held
 from api.schemas.plan import PlanContext, PlanRequest, to_problem
 from api.schemas.plan_out import PlanResponse
 from routing import Problem
@@ -43,11 +45,13 @@ class DayPlan:
 
 @dataclass(frozen=True, eq=False)
 class Allocation:
-    """A checked allocation request, its engine problem and the warnings about its inputs."""
+    """A checked allocation request, its engine problem, the warnings about its inputs and the
+    cases the follow-up policy takes out of the field."""
 
     request: AllocationRequest
     problem: AllocationProblem
     warnings: list[str]
+    held: tuple[Held, ...] = ()
 
 
 def check_plan(request: PlanRequest) -> DayPlan:
@@ -84,8 +88,11 @@ def plan(day: DayPlan, *, started: float | None = None,
 def check_allocation(request: AllocationRequest) -> Allocation:
     """Build the engine problem of a request (raises
     ``allocation.exceptions.InvalidAllocation``)."""
-    problem = to_allocation_problem(request)
-    return Allocation(request, problem, warnings_for(problem))
+    decisions = request.decisions()
+    problem = to_allocation_problem(request, decisions)
+    held = tuple(Held(request.cases[k].id, d.hold, d.until, request.cases[k].mandatory)
+                 for k, d in sorted(decisions.items()) if d.hold in OUT_OF_FIELD)
+    return Allocation(request, problem, warnings_for(problem), held)
 
 
 def allocate(job: Allocation, *, started: float | None = None,
@@ -101,4 +108,4 @@ def allocate(job: Allocation, *, started: float | None = None,
 
     result = allocation.solve(job.problem, on_progress=on_progress,
                               started=time.monotonic() if started is None else started)
-    return AllocationResponse.from_result(result, job.warnings)
+    return AllocationResponse.from_result(result, job.warnings, job.held)

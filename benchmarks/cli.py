@@ -203,12 +203,8 @@ def portfolio(
     """Generated portfolios allocated end to end (validation, candidates, solve, report), with
     the gap to the LP bound, wall time and peak memory (run one size per process for memory)."""
     from allocation import solve as allocate
-    from api.schemas.allocation import (
-        AllocationRequest,
-        AllocationResponse,
-        to_allocation_problem,
-        warnings_for,
-    )
+    from api.schemas.allocation import AllocationRequest, to_allocation_problem, warnings_for
+    from api.schemas.allocation_out import AllocationResponse
     from benchmarks.portfolio import portfolio as make_portfolio
 
     table = Table("instance", "method", "allocated", "objective", "bound", "gap %", "reassigned",

@@ -49,7 +49,7 @@ ALLOWED = {
     "allocation": {"common"},
     "verify": {"common"},
     "followup": {"common"},
-    "benchmarks": {"routing", "allocation", "verify", "api.schemas"},
+    "benchmarks": {"routing", "allocation", "followup", "verify", "api.db", "api.schemas"},
     "api": set(),
     "api.cli": {"api.commands"},
     "api.commands": {"routing", "allocation", "common", "api.config", "api.day_tables", "api.db",

@@ -6,28 +6,32 @@ and metres in the response.
 
 from __future__ import annotations
 
+import datetime as dt
+from datetime import date
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import numpy as np
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
-from allocation import AllocationProblem, AllocationResult, Case, Collector, Options, Policy
+from allocation import AllocationProblem, Case, Collector, Options, Policy
 from allocation.rules import SENIOR_BALANCE, bucket_of, default_workload, required_skills
-from allocation.solution import EXPLANATIONS
 from api import defaults
 from api.schemas.common import (
     MAX_COUNT,
     MAX_HOURS,
     MAX_MONEY,
     MAX_SEED,
-    MONEY_SCALE,
     FieldError,
     Id,
     Place,
     Strict,
+    TimeZoneName,
     cents,
 )
+from api.schemas.follow_up import FollowUpIn, VisitIn, decision
 from common.geo import CoordinateSystem, to_wgs84
+from followup import Decision, Hold, InvalidHistory
 
 
 class CaseIn(Strict):
@@ -48,6 +52,10 @@ class CaseIn(Strict):
     region: Id | None = None
     mandatory: bool = False
     excluded_collectors: list[Id] = []
+    history: list[VisitIn] | None = Field(None, max_length=10_000, description=(
+        "past visits: a case paid in full or with an unverified address leaves the field; the "
+        "collector who took an open promise keeps the case; see the day-plan request"))
+    address_updated: date | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> CaseIn:
@@ -96,6 +104,8 @@ class AllocationPolicyIn(Strict):
     neighbours: int = Field(10, ge=1, le=200, description="nearest collectors considered")
     senior_balance: float = Field(SENIOR_BALANCE, ge=0, le=MAX_MONEY,
                                   description="balances from here need a 'senior' collector")
+    follow_up: FollowUpIn = Field(FollowUpIn(), description=(
+        "how cases' visit histories shape the allocation (cases with a history only)"))
 
 
 class AllocationOptionsIn(Strict):
@@ -112,6 +122,9 @@ class AllocationRequest(Strict):
 
     cases: list[CaseIn]
     collectors: list[CollectorIn] = Field(min_length=1)
+    date: dt.date | None = Field(None, description=(
+        "the day the allocation takes effect: required when cases carry a history"))
+    timezone: TimeZoneName = Field("Asia/Shanghai", description="for reading visit times")
     coordinate_system: CoordinateSystem = CoordinateSystem.WGS84
     policy: AllocationPolicyIn = AllocationPolicyIn()
     options: AllocationOptionsIn = AllocationOptionsIn()
@@ -133,27 +146,62 @@ class AllocationRequest(Strict):
             if missing:
                 raise FieldError(f"cases[{k}].excluded_collectors",
                                  f"collector(s) {missing} not in the request")
+            if self.date is None and (case.history is not None
+                                      or case.address_updated is not None):
+                raise FieldError("date", f"required: cases[{k}] carries a history")
         return self
 
+    def decisions(self) -> dict[int, Decision]:
+        """The follow-up policy's decision for each case with a history, by position."""
+        if self.date is None:
+            return {}
+        zone, policy = ZoneInfo(self.timezone), self.policy.follow_up.policy()
+        found = {}
+        for k, c in enumerate(self.cases):
+            if c.history is not None or c.address_updated is not None:
+                try:
+                    found[k] = decision(c.id, c.history or [], c.address_updated, self.date,
+                                        zone, policy)
+                except InvalidHistory as exc:
+                    raise InvalidHistory(f"cases[{k}].{exc.field}", exc.reason) from None
+        return found
 
-def to_allocation_problem(request: AllocationRequest) -> AllocationProblem:
-    """Convert a validated request into an engine problem (cents, minutes, metres)."""
+
+# Holds that take a case out of the field, not just out of a day: nobody should own it.
+OUT_OF_FIELD = frozenset({Hold.CASE_CLOSED, Hold.ADDRESS_UNVERIFIED})
+
+
+def to_allocation_problem(request: AllocationRequest,
+                          decisions: dict[int, Decision] | None = None) -> AllocationProblem:
+    """Convert a validated request into an engine problem (cents, minutes, metres). A case
+    with a ``decision`` out of the field (closed, address unverified) is left out; the others
+    take its value, mandatory visit, skills and keeper (as the current collector)."""
     lat = np.array([c.location.lat for c in request.cases] + [k.base.lat for k in request.collectors])
     lon = np.array([c.location.lon for c in request.cases] + [k.base.lon for k in request.collectors])
     lat, lon = to_wgs84(lat, lon, request.coordinate_system)
     n = len(request.cases)
     policy = request.policy
+    decisions = decisions or {}
+    known = {k.id for k in request.collectors}
     cases = []
     for i, c in enumerate(request.cases):
+        d = decisions.get(i)
+        if d is not None and d.hold in OUT_OF_FIELD:
+            continue
         bucket = c.the_bucket()
         workload = (default_workload(bucket) if c.workload_hours is None
                     else round(c.workload_hours * 60))
+        skills = frozenset(c.required_skills) | (d.required_skills if d else frozenset())
+        current = c.current_collector
+        if d is not None and d.keeper in known and d.keeper not in c.excluded_collectors:
+            current = d.keeper
         cases.append(Case(
-            id=c.id, lat=float(lat[i]), lon=float(lon[i]), value=cents(c.value()),
+            id=c.id, lat=float(lat[i]), lon=float(lon[i]),
+            value=cents(c.value() * (d.probability_factor if d else 1.0)),
             workload=workload, balance=cents(c.balance), bucket=bucket,
-            required_skills=required_skills(c.balance, frozenset(c.required_skills),
-                                            policy.senior_balance),
-            current_collector=c.current_collector, region=c.region, mandatory=c.mandatory,
+            required_skills=required_skills(c.balance, skills, policy.senior_balance),
+            current_collector=current, region=c.region,
+            mandatory=c.mandatory or bool(d and d.mandatory),
             excluded_collectors=frozenset(c.excluded_collectors)))
     collectors = tuple(
         Collector(id=k.id, lat=float(lat[n + j]), lon=float(lon[n + j]),
@@ -200,101 +248,3 @@ def warnings_for(problem: AllocationProblem) -> list[str]:
         out.append(f"mandatory cases need {mandatory / 60:.1f} h but the team has "
                    f"{sum(rooms) / 60:.1f} h of room: some cannot be allocated")
     return out
-
-
-
-class AllocationOut(BaseModel):
-    """One allocated case and why it went there."""
-
-    case_id: str
-    collector_id: str
-    placement: str
-    explanation: str
-    distance_metres: int
-    workload_hours: float
-    value: float
-
-
-class CollectorOut(BaseModel):
-    """One collector's portfolio after the allocation."""
-
-    collector_id: str
-    case_ids: list[str]
-    num_cases: int
-    workload_hours: float = Field(description="current load included")
-    value: float
-    utilisation: float | None
-
-
-class UnallocatedOut(BaseModel):
-    """A case left unallocated and why."""
-
-    case_id: str
-    reason: str
-    mandatory: bool
-    explanation: str
-
-
-class AllocationSummary(BaseModel):
-    """Totals."""
-
-    cases: int
-    allocated: int
-    unallocated: int
-    mandatory_unallocated: int
-    value: float
-    reassigned: int
-
-
-class AllocationResponse(BaseModel):
-    """The allocation. ``bound`` is the proven upper bound on the objective (exact method) and
-    ``gap`` the relative distance to it."""
-
-    status: Literal["complete", "partial", "mandatory_missed"]
-    method: str
-    solver_status: str
-    objective: float
-    bound: float | None
-    gap: float | None
-    summary: AllocationSummary
-    collectors: list[CollectorOut]
-    allocations: list[AllocationOut]
-    unallocated: list[UnallocatedOut]
-    warnings: list[str]
-    seconds: float
-
-    @classmethod
-    def from_result(cls, result: AllocationResult, warnings: list[str]) -> AllocationResponse:
-        """Present an engine result in the request's units."""
-        missed = sum(u.mandatory for u in result.unallocated)
-        status = ("mandatory_missed" if missed else "partial" if result.unallocated
-                  else "complete")
-        return cls(
-            status=status, method=result.method, solver_status=result.status,
-            objective=round(result.objective / MONEY_SCALE, 2),
-            bound=None if result.bound is None else round(result.bound / MONEY_SCALE, 2),
-            gap=None if result.gap is None else round(result.gap, 6),
-            summary=AllocationSummary(
-                cases=len(result.allocations) + len(result.unallocated),
-                allocated=len(result.allocations), unallocated=len(result.unallocated),
-                mandatory_unallocated=missed,
-                value=sum(a.value for a in result.allocations) / MONEY_SCALE,
-                reassigned=result.reassigned),
-            collectors=[CollectorOut(collector_id=k.collector, case_ids=list(k.cases),
-                                     num_cases=k.num_cases, workload_hours=round(k.workload / 60, 3),
-                                     value=k.value / MONEY_SCALE, utilisation=k.utilisation)
-                        for k in result.collectors],
-            allocations=[AllocationOut(case_id=a.case, collector_id=a.collector,
-                                       placement=a.placement.value,
-                                       explanation=EXPLANATIONS[a.placement],
-                                       distance_metres=a.distance,
-                                       workload_hours=round(a.workload / 60, 3),
-                                       value=a.value / MONEY_SCALE)
-                         for a in result.allocations],
-            unallocated=[UnallocatedOut(case_id=u.case, reason=u.reason.value,
-                                        mandatory=u.mandatory,
-                                        explanation=EXPLANATIONS[u.reason])
-                         for u in result.unallocated],
-            warnings=warnings, seconds=round(result.seconds, 3))
-
-

@@ -66,6 +66,7 @@ class Decision:
     paid: int = 0
     broken_promises: int = 0
     last_visit: date | None = None
+    keeper: str | None = None  # who took the latest promise not yet kept: the case stays theirs
 
 
 def decide_all(visits: Iterable[Visit], day: date, policy: FollowUpPolicy = DEFAULT,
@@ -99,22 +100,24 @@ def decide(customer: str, visits: Sequence[Visit], day: date,
         return Decision(customer)
     paid = sum(v.amount for v in history if v.outcome in PAYMENTS)
     broken, follow_up = _promises(history, day, policy)
-    base = dict(customer=customer, paid=paid, broken_promises=broken,
-                probability_factor=policy.broken_promise_factor ** broken,
-                last_visit=history[-1].day)
-    hold = _hold(history, day, policy, address_updated)
-    if hold is not None:
-        return Decision(**base, hold=hold[0], until=hold[1])
+    promise = _last(history, {Outcome.PROMISE_TO_PAY})
     skills = frozenset()
     complaint = _last(history, {Outcome.COMPLAINT})
     if complaint is not None and day < complaint.day + timedelta(policy.complaint_senior_days):
-        skills = frozenset({policy.senior_skill})
+        skills = frozenset({policy.senior_skill})  # also while held: for who owns the case
+    base = dict(customer=customer, paid=paid, broken_promises=broken,
+                probability_factor=policy.broken_promise_factor ** broken,
+                last_visit=history[-1].day, required_skills=skills,
+                keeper=None if promise is None or _kept(history, promise, policy)
+                else promise.collector)
+    hold = _hold(history, day, policy, address_updated)
+    if hold is not None:
+        return Decision(**base, hold=hold[0], until=hold[1])
     extra: dict = {}
     if follow_up is not None:
         promise, why = follow_up
         extra = dict(mandatory=True, why=why, preferred_collector=promise.collector)
-    return Decision(**base, **extra, parts=_parts(history, day, policy),
-                    required_skills=skills)
+    return Decision(**base, **extra, parts=_parts(history, day, policy))
 
 
 def _last(history: list[Visit], outcomes: frozenset[Outcome] | set[Outcome]) -> Visit | None:

@@ -5,8 +5,12 @@ bucket table for workloads), never from the engine's numbers."""
 from __future__ import annotations
 
 import math
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from geopy.distance import geodesic
+
+from verify.follow_up import FollowUp
 
 WORKLOAD_MINUTES = {"M1": 60, "M2": 90, "M3": 120, "M4": 150, "M5": 180, "M6+": 210}
 TOL = 0.005
@@ -18,12 +22,37 @@ def bucket(case: dict) -> str:
     return ["M1", "M2", "M3", "M4", "M5", "M6+"][min(5, (case["days_past_due"] - 1) // 30)]
 
 
+OUT_OF_FIELD = {"case_closed", "address_unverified"}
+
+
 class AllocationChecker:
     def __init__(self, request: dict) -> None:
         self.req = request
         self.policy = request.get("policy", {})
-        self.cases = {c["id"]: c for c in request["cases"]}
         self.collectors = {k["id"]: k for k in request["collectors"]}
+        self.holds: dict[str, set[str]] = {}
+        self.cases = {c["id"]: self._followed_up(c) for c in request["cases"]}
+
+    def _followed_up(self, case: dict) -> dict:
+        """The case as its visit history shapes it (read apart by ``verify.follow_up``)."""
+        if "history" not in case and "address_updated" not in case:
+            return case
+        follow = FollowUp(case, date.fromisoformat(self.req["date"]),
+                          ZoneInfo(self.req.get("timezone", "Asia/Shanghai")),
+                          self.policy.get("follow_up", {}))
+        self.holds[case["id"]] = follow.holds()
+        keeper = follow.keeper()
+        shaped = {**case, "expected_value": self.value(case) * follow.factor(),
+                  "required_skills": sorted(set(case.get("required_skills", []))
+                                            | follow.owner_skills()),
+                  "mandatory": case.get("mandatory", False) or (
+                      not follow.holds() and follow.mandatory())}
+        if keeper in self.collectors and keeper not in case.get("excluded_collectors", []):
+            shaped["current_collector"] = keeper
+        return shaped
+
+    def out_of_field(self, case_id: str) -> bool:
+        return bool(self.holds.get(case_id, set()) & OUT_OF_FIELD)
 
     def minutes(self, case: dict) -> float:
         hours = case.get("workload_hours")
@@ -78,6 +107,9 @@ class AllocationChecker:
             if collector is None:
                 bad.append(f"{cid}: unknown collector {kid}")
                 continue
+            if self.out_of_field(cid):
+                bad.append(f"{cid}: allocated, but out of the field "
+                           f"({', '.join(sorted(self.holds[cid] & OUT_OF_FIELD))})")
             if not self.eligible(case, collector, slack=TOL):
                 bad.append(f"{cid}: {kid} is not eligible (skills, territory, reach, exclusion)")
             count[kid] += 1
@@ -91,7 +123,8 @@ class AllocationChecker:
                     > round(k["capacity_hours"] * 60)):
                 bad.append(f"{kid}: {minutes[kid] / 60:.2f} h over capacity")
         share = self.policy.get("max_reassignment_share")
-        with_current = [c for c in self.cases.values() if c.get("current_collector")]
+        with_current = [c for c in self.cases.values() if c.get("current_collector")
+                        and not self.out_of_field(c["id"])]
         moved = sum(1 for c in with_current if c["id"] in owner
                     and owner[c["id"]] != c["current_collector"])
         if share is not None and moved > math.floor(share * len(with_current)):
@@ -135,6 +168,9 @@ class AllocationChecker:
         """None if the reason given for ``case_id`` holds; the check must run first."""
         u = next(u for u in response["unallocated"] if u["case_id"] == case_id)
         case, reason = self.cases[case_id], u["reason"]
+        if reason in OUT_OF_FIELD or self.out_of_field(case_id):
+            true = self.holds.get(case_id, set())
+            return None if reason in true else f"{reason} is not true (holds: {true})"
         collectors = list(self.collectors.values())
         skilled = [k for k in collectors if self.skilled(case, k) and self.in_reach(case, k, -TOL)]
         if reason == "no_collector_with_skills_in_reach":

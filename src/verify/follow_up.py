@@ -116,6 +116,19 @@ class FollowUp:
             return {self.rules["senior_skill"]}
         return set()
 
+    def owner_skills(self) -> set[str]:
+        """Skills the owner of the case needs: a senior, until the senior period after a
+        complaint ends (the hold included)."""
+        complaint = self._last("complaint")
+        if complaint and self._age(complaint) < self.rules["complaint_senior_days"]:
+            return {self.rules["senior_skill"]}
+        return set()
+
+    def keeper(self) -> str | None:
+        """Who took the latest promise, while it is not kept."""
+        promise = self._last("promise_to_pay")
+        return None if promise is None or self._kept(promise) else promise["collector"]
+
     def last_visit(self) -> date | None:
         return self.visits[-1]["day"] if self.visits else None
 

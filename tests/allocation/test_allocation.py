@@ -9,10 +9,10 @@ import pytest
 from allocation import solve
 from api.schemas.allocation import (
     AllocationRequest,
-    AllocationResponse,
     to_allocation_problem,
     warnings_for,
 )
+from api.schemas.allocation_out import AllocationResponse
 from verify.allocation import AllocationChecker
 
 SHANGHAI = (31.2304, 121.4737)
