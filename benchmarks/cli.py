@@ -382,6 +382,7 @@ def _register_loop_benchmarks() -> None:
 
     bench_app.command("followup")(loop.followup)
     bench_app.command("outcomes")(loop.outcomes)
+    bench_app.command("month")(loop.month)
 
 
 _register_loop_benchmarks()

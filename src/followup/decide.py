@@ -143,6 +143,9 @@ def _hold(history: list[Visit], day: date, policy: FollowUpPolicy,
     promise = _last(history, {Outcome.PROMISE_TO_PAY})
     if promise is not None and day < promise.promised_for and not _kept(history, promise, policy):
         return Hold.PROMISE_PENDING, promise.promised_for
+    if promise is not None and promise.promised_for == day and not _kept(history, promise,
+                                                                           policy):
+        return None  # the check the customer agreed to is not held back by the caps
     contacts = [v.day for v in history if v.outcome not in NO_CONTACT]
     for window, cap in ((WEEK, policy.max_contacts_per_7_days),
                         (MONTH, policy.max_contacts_per_30_days)):

@@ -69,6 +69,9 @@ class FollowUp:
         if promise and date.fromisoformat(promise["promised_for"]) > self.day \
                 and not self._kept(promise):
             found.add("promise_pending")
+        if promise and date.fromisoformat(promise["promised_for"]) == self.day \
+                and not self._kept(promise):
+            return found  # a promise due today is checked whatever the caps say
         contacts = [v for v in self.visits if v["outcome"] not in NOBODY_MET]
         if (sum(self._age(v) < 7 for v in contacts) >= r["max_contacts_per_7_days"]
                 or sum(self._age(v) < 30 for v in contacts) >= r["max_contacts_per_30_days"]):

@@ -168,3 +168,11 @@ def test_bad_histories_are_refused_with_the_field():
 def test_decide_all_covers_customers_without_history():
     decisions = decide_all([visit(1, Outcome.PAID_FULL, amount=1)], MONDAY, customers=["K", "M"])
     assert decisions["K"].hold is Hold.CASE_CLOSED and decisions["M"] == Decision("M")
+
+
+def test_a_promise_due_today_is_checked_whatever_the_contact_caps_say():
+    history = [visit(3, Outcome.REFUSED), visit(2, Outcome.PROMISE_TO_PAY, amount=100,
+                                                 promised_in=2)]
+    d = decide("K", history, MONDAY, FollowUpPolicy(max_contacts_per_7_days=2))
+    assert d.hold is None and d.mandatory
+    assert decide("K", history, MONDAY + timedelta(1)).hold is Hold.CONTACT_CAP_REACHED
