@@ -40,6 +40,8 @@ def test_the_walkthrough_commands_run_as_written(tmp_path):
             for u in json.loads(p.read_text())["unassigned"]}
     assert held.get("K000002") == "case_closed"  # paid in full on day 1 (examples/outcomes.csv)
     assert held.get("K000004") == "on_hold_after_complaint"
+    report = json.loads((tmp_path / "month" / "report.json").read_text())
+    assert report["fieldplan"]["violations"] == 0 and (tmp_path / "month" / "report.html").exists()
 
 
 def test_the_first_command_sets_up_and_runs_the_demo_on_a_fresh_checkout(tmp_path):
