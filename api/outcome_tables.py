@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import TypeAdapter, ValidationError
 
 from api.schemas.follow_up import OutcomeIn
-from api.tables import TableError, raw_rows
+from api.tables import TableError, cells, raw_rows
 
 HEADERS = {
     "visit_id": "id", "拜访编号": "id", "customer_id": "customer", "客户编号": "customer",
@@ -104,16 +104,8 @@ def unique(outcomes) -> list[OutcomeIn]:
 
 
 def _row(raw: dict, zone: ZoneInfo) -> dict:
-    row: dict = {}
-    extra = raw.pop(None, None)
-    if extra:
-        row["_extra_cells"] = extra  # refused by the schema as an unknown field
-    for key, value in raw.items():
-        key = (key or "").strip()
-        key = HEADERS.get(key, key)
-        value = (value or "").strip()
-        if not value:
-            continue
+    row, given = cells(raw, HEADERS)
+    for key, value in given:
         if key == "outcome":
             value = OUTCOMES.get(value, value)
         elif key == "visited_at":

@@ -146,18 +146,27 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _row(raw: dict, kind: str) -> tuple[dict, dict]:
+def cells(raw: dict, aliases: dict[str, str]) -> tuple[dict, list[tuple[str, str]]]:
+    """A raw row's filled cells as ``(column, text)`` under their canonical names (``aliases``
+    maps the others), and the row begun with any cells beyond the header (which the schema
+    refuses as an unknown field)."""
     row: dict = {}
-    day: dict = {}
     extra = raw.pop(None, None)
     if extra:
-        row["_extra_cells"] = extra  # refused by the schema as an unknown field
+        row["_extra_cells"] = extra
+    given = []
     for key, value in raw.items():
         key = (key or "").strip()
-        key = ALIASES.get(key, key)
         value = (value or "").strip()
-        if not value:
-            continue
+        if value:
+            given.append((aliases.get(key, key), value))
+    return row, given
+
+
+def _row(raw: dict, kind: str) -> tuple[dict, dict]:
+    row, given = cells(raw, ALIASES)
+    day: dict = {}
+    for key, value in given:
         if key in DAY_COLUMNS[kind]:
             day[key] = value
         elif key in LIST_COLUMNS:

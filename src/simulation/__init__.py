@@ -2,6 +2,6 @@
 are at home, whether they pay, promise, keep promises, complain) and the outcome of a visit
 drawn from them. Pure: plain data in, plain data out, seeded."""
 
-from simulation.world import PROFILES, Debtor, Profile, Visited, book, visit_outcome
+from simulation.world import PROFILES, Debtor, Profile, Traits, Visited, book, visit_outcome
 
-__all__ = ["PROFILES", "Debtor", "Profile", "Visited", "book", "visit_outcome"]
+__all__ = ["PROFILES", "Debtor", "Profile", "Traits", "Visited", "book", "visit_outcome"]
