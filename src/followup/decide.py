@@ -23,29 +23,32 @@ WEEK, MONTH = 7, 30
 
 
 class Hold(StrEnum):
-    """Why the policy keeps a customer out of today's plan."""
+    """Why the policy keeps a customer out of today's plan; each says what it means."""
 
-    CASE_CLOSED = "case_closed"
-    ADDRESS_UNVERIFIED = "address_unverified"
-    DISPUTE_UNDER_REVIEW = "dispute_under_review"
-    ON_HOLD_AFTER_COMPLAINT = "on_hold_after_complaint"
-    PROMISE_PENDING = "promise_pending"
-    CONTACT_CAP_REACHED = "contact_cap_reached"
-    ATTEMPTS_EXHAUSTED = "attempts_exhausted"
+    explanation: str
+
+    def __new__(cls, value: str, explanation: str) -> Hold:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.explanation = explanation
+        return member
+
+    CASE_CLOSED = "case_closed", "Paid in full: the case is closed."
+    ADDRESS_UNVERIFIED = ("address_unverified", "The address was found wrong (or the customer "
+                          "moved) and has not been updated since.")
+    DISPUTE_UNDER_REVIEW = ("dispute_under_review",
+                            "The customer disputes the debt; visits wait for the review.")
+    ON_HOLD_AFTER_COMPLAINT = ("on_hold_after_complaint",
+                               "The customer complained; visits pause for the hold period.")
+    PROMISE_PENDING = ("promise_pending",
+                       "The customer promised to pay on a later date; no visit before it.")
+    CONTACT_CAP_REACHED = ("contact_cap_reached", "The customer was met as often as the "
+                           "contact-frequency caps allow (7 and 30 days).")
+    ATTEMPTS_EXHAUSTED = ("attempts_exhausted", "Nobody was at home as many times in the last "
+                          "seven days as the policy allows.")
 
 
-EXPLANATIONS: dict[Hold, str] = {
-    Hold.CASE_CLOSED: "Paid in full: the case is closed.",
-    Hold.ADDRESS_UNVERIFIED:
-        "The address was found wrong (or the customer moved) and has not been updated since.",
-    Hold.DISPUTE_UNDER_REVIEW: "The customer disputes the debt; visits wait for the review.",
-    Hold.ON_HOLD_AFTER_COMPLAINT: "The customer complained; visits pause for the hold period.",
-    Hold.PROMISE_PENDING: "The customer promised to pay on a later date; no visit before it.",
-    Hold.CONTACT_CAP_REACHED:
-        "The customer was met as often as the contact-frequency caps allow (7 and 30 days).",
-    Hold.ATTEMPTS_EXHAUSTED:
-        "Nobody was at home as many times in the last seven days as the policy allows.",
-}
+EXPLANATIONS: dict[Hold, str] = {hold: hold.explanation for hold in Hold}
 
 
 @dataclass(frozen=True, slots=True)
