@@ -7,7 +7,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from api.commands import nightly, outcomes, service, simulate, solve
+from api.commands import nightly, outcomes, replan, service, simulate, solve
 
 app = typer.Typer(help="Plan the field visits of a collection team.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -18,7 +18,7 @@ def main() -> None:
     """Plan the field visits of a collection team."""
 
 
-for command in (solve.plan, solve.assign, nightly.nightly, nightly.demo, simulate.simulate,
+for command in (solve.plan, replan.replan, solve.assign, nightly.nightly, nightly.demo, simulate.simulate,
                 service.serve):
     app.command()(command)
 app.add_typer(service.keys_app, name="keys")

@@ -32,3 +32,9 @@ ANY_TIME = (-86_400, 3 * 86_400)
 SPEED_KMH = 25.0
 DETOUR_FACTOR = 1.3
 TRAVEL_COST_PER_HOUR = 30.0
+
+# Re-planning a day that has begun: a visit moves to another collector, or is dropped, only if
+# that gains more than this (money; 20 is 40 minutes of driving at the cost above), and a visit
+# whose start moves by more than this many minutes is listed as re-timed (worth a phone call).
+MOVE_THRESHOLD = 20.0
+RETIME_MINUTES = 15

@@ -16,7 +16,7 @@ from api.schemas.plan import PlanRequest, customer_points
 
 STOP_COLUMNS = ["collector_id", "order", "type", "customer_id", "arrival", "service_start",
                 "service_end", "lat", "lon", "travel_seconds", "distance_metres", "value",
-                "mandatory", "address", "notes"]
+                "mandatory", "address", "notes", "state"]
 
 
 def stop_rows(request: PlanRequest, plan: dict) -> list[dict]:
@@ -42,7 +42,8 @@ def stop_rows(request: PlanRequest, plan: dict) -> list[dict]:
                 "value": "" if customer is None else round(customer.expected_value(), 2),
                 "mandatory": "" if customer is None else ("yes" if customer.mandatory else ""),
                 "address": (customer and customer.address) or "",
-                "notes": _notes(customer) if customer is not None else ""})
+                "notes": _notes(customer) if customer is not None else "",
+                "state": step.get("state", "planned")})
     return rows
 
 
@@ -81,11 +82,14 @@ def write_route_sheets(request: PlanRequest, plan: dict, path: Path) -> None:
             if row["type"] == "visit":
                 lat, lon = points.get(row["customer_id"], (row["lat"], row["lon"]))
                 where = row["address"] or f"{lat:.6f}, {lon:.6f}"
+                done = {"done": "DONE", "under_way": "UNDER WAY"}.get(row["state"])
+                notes = " · ".join(filter(None, [done, row["notes"]]))
                 sheet.append([row["order"], row["arrival"], row["service_start"],
                               row["service_end"], row["customer_id"], where, row["value"],
-                              row["notes"]])
-            elif row["type"] in ("start", "end", "break"):
-                label = {"start": "leave", "end": "back", "break": "lunch break"}[row["type"]]
+                              notes])
+            elif row["type"] in ("start", "end", "break", "position"):
+                label = {"start": "leave", "end": "back", "break": "lunch break",
+                         "position": "reported position"}[row["type"]]
                 sheet.append(["", row["arrival"], row["service_start"], row["service_end"],
                               label, "", "", ""])
         _widths(sheet, [5, 8, 8, 8, 18, 40, 12, 40])

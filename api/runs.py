@@ -25,7 +25,14 @@ from api.schemas.common import MONEY_SCALE
 from api.schemas.follow_up import Held
 from api.schemas.plan import PlanContext, PlanRequest, to_problem
 from api.schemas.plan_out import PlanResponse
-from routing import Problem
+from api.schemas.replan import (
+    EventsIn,
+    Replan,
+    ReplanResponse,
+    event_field,
+    to_replan,
+)
+from routing import InvalidProblem, Problem
 
 Progress = Callable[[dict], None]
 
@@ -70,6 +77,13 @@ def plan(day: DayPlan, *, started: float | None = None,
          progress: Progress = _ignore) -> PlanResponse:
     """Solve a checked day plan. ``started`` (``time.monotonic()``) is when the caller's clock
     began; the time limit counts from there."""
+    result = routing.solve(day.problem, on_solution=_progress_of(progress),
+                           started=time.monotonic() if started is None else started)
+    return PlanResponse.from_plan(result, day.context, day.request)
+
+
+def _progress_of(progress: Progress) -> Callable[[float | None], None]:
+    """The engine's callback (each plan's objective in cents) as progress dicts."""
     solutions, best = 0, None
 
     def on_solution(objective: float | None) -> None:
@@ -80,9 +94,31 @@ def plan(day: DayPlan, *, started: float | None = None,
         progress({"solutions": solutions,
                   "best_objective": None if best is None else round(best / MONEY_SCALE, 2)})
 
-    result = routing.solve(day.problem, on_solution=on_solution,
-                           started=time.monotonic() if started is None else started)
-    return PlanResponse.from_plan(result, day.context, day.request)
+    return on_solution
+
+
+def check_replan(day: PlanRequest, previous: PlanResponse, events: EventsIn) -> Replan:
+    """Check what happened against the day and its plan and build the rest of the day
+    (raises ``routing.exceptions.InvalidProblem`` naming the event at fault)."""
+    from routing.replan import rest_of_day
+
+    try:
+        job = to_replan(day, previous, events)
+        rest_of_day(job.problem, job.previous, job.events, job.disruption)
+    except InvalidProblem as exc:
+        raise event_field(exc, events) from None
+    return job
+
+
+def replan(job: Replan, *, started: float | None = None,
+           progress: Progress = _ignore) -> ReplanResponse:
+    """Re-plan the rest of a checked day; ``started`` as for ``plan``."""
+    from routing.replan import replan as replan_day
+
+    result = replan_day(job.problem, job.previous, job.events, job.disruption,
+                        started=time.monotonic() if started is None else started,
+                        on_solution=_progress_of(progress))
+    return ReplanResponse.from_replan(result, job)
 
 
 def check_allocation(request: AllocationRequest) -> Allocation:

@@ -76,7 +76,7 @@ def plan(
     """
     outputs = output or []
     source = request or customers or Path("(no input)")
-    _check_suffixes(outputs, PLAN_WRITERS, source)
+    check_suffixes(outputs, PLAN_WRITERS, source)
     routing.warm_up()  # load the solver before the clock starts
     started = time.monotonic()
     with err.status("checking the request and building the travel matrix",
@@ -88,10 +88,11 @@ def plan(
                                           legal_hours=legal_hours, min_rest_days=rest_days),
                                  time_limit)
     parsed = day_plan.request
-    result = _solve_and_write(
+    result = solve_and_write(
         f"planning {len(parsed.customers)} customers for {len(parsed.collectors)} collectors",
         day_plan.problem.options.time_limit, started, quiet,
-        lambda progress: runs.plan(day_plan, started=started, progress=progress),
+        lambda progress: runs.plan(day_plan, started=started, progress=progress).model_copy(
+            update={"request": parsed}),
         lambda res, data, p: PLAN_WRITERS[p.suffix.lower()](parsed, res, data, p, tiles),
         outputs)
     if not quiet:
@@ -127,7 +128,7 @@ def assign(
     """
     source = request or cases or Path("(no input)")
     outputs = output or []
-    _check_suffixes(outputs, ALLOCATION_WRITERS, source)
+    check_suffixes(outputs, ALLOCATION_WRITERS, source)
     allocation.warm_up()  # load the solver before the clock starts
     started = time.monotonic()
     job = _checked_allocation(source, request, cases, collectors, policy, time_limit)
@@ -136,7 +137,7 @@ def assign(
             err.print(f"[yellow]warning[/]: {warning}", highlight=False)
         err.print("[red]error[/]: --strict: warnings are treated as bad input; nothing allocated")
         raise typer.Exit(EXIT_BAD_INPUT)
-    result = _solve_and_write(
+    result = solve_and_write(
         f"allocating {len(job.request.cases)} cases to {len(job.request.collectors)} collectors",
         job.problem.options.time_limit, started, quiet,
         lambda progress: runs.allocate(job, started=started, progress=progress),
@@ -169,7 +170,7 @@ ALLOCATION_WRITERS = {
 }
 
 
-def _with_time_limit(request, seconds: float, source: Path):
+def with_time_limit(request, seconds: float, source: Path):
     """``request`` with the time limit of ``--time-limit``, checked as if the request gave it."""
     try:
         options = type(request.options).model_validate(
@@ -180,7 +181,7 @@ def _with_time_limit(request, seconds: float, source: Path):
     return request.model_copy(update={"options": options})
 
 
-def _check_suffixes(outputs: list[Path], writers: dict, source: Path) -> None:
+def check_suffixes(outputs: list[Path], writers: dict, source: Path) -> None:
     unknown = [str(p) for p in outputs if p.suffix.lower() not in writers]
     if unknown:
         *first, last = writers
@@ -209,7 +210,7 @@ def _checked_plan(source: Path, request: Path | None, customers: Path | None,
             bad_input(source, [{"field": "case_file", "reason": "only the HTTP service keeps a "
                                 "case file; give each customer's history instead"}])
         if time_limit is not None:
-            parsed = _with_time_limit(parsed, time_limit, source)
+            parsed = with_time_limit(parsed, time_limit, source)
         return runs.check_plan(parsed)
 
 
@@ -231,11 +232,11 @@ def _checked_allocation(source: Path, request: Path | None, cases: Path | None,
                                                                "and --collectors"}])
         parsed = AllocationRequest.model_validate(body)
         if time_limit is not None:
-            parsed = _with_time_limit(parsed, time_limit, source)
+            parsed = with_time_limit(parsed, time_limit, source)
         return runs.check_allocation(parsed)
 
 
-def _solve_and_write(what: str, limit: float, started: float, quiet: bool,
+def solve_and_write(what: str, limit: float, started: float, quiet: bool,
                      solve: Callable[[runs.Progress], Any], write_one: Callable,
                      outputs: list[Path]):
     """Solve with a status line showing progress, then write every output (JSON on standard

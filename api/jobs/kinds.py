@@ -13,6 +13,8 @@ from api.config import Settings
 from api.runs import Progress
 from api.schemas.allocation import AllocationRequest
 from api.schemas.plan import PlanRequest
+from api.schemas.plan_out import PlanResponse
+from api.schemas.replan import EventsIn, ReplanRequest
 
 
 class TooLarge(Exception):
@@ -62,6 +64,26 @@ def accept_plan(request: PlanRequest, settings: Settings) -> Accepted:
                     limit, warnings)
 
 
+def accept_replan(day: PlanRequest, previous: PlanResponse, events: EventsIn,
+                  settings: Settings) -> Accepted:
+    """Check a re-plan of a finished plan against the caps and the plan itself.
+
+    Raises ``TooLarge``, or ``routing.exceptions.InvalidProblem`` naming the event at fault."""
+    _cap("customers", len(day.customers) + len(events.added), settings.max_customers,
+         "FIELDPLAN_MAX_CUSTOMERS")
+    warnings = []
+    options = events.options or day.options
+    limit = options.time_limit_seconds
+    if limit > settings.max_time_limit_seconds:
+        limit = settings.max_time_limit_seconds
+        warnings.append(f"options.time_limit_seconds lowered to {limit:g}, this service's maximum")
+        events = events.model_copy(update={"options": options.model_copy(
+            update={"time_limit_seconds": limit})})
+    runs.check_replan(day, previous, events)
+    body = ReplanRequest(request=day, plan=previous, events=events)
+    return Accepted("replan", body.model_dump_json(exclude_unset=True), limit, warnings)
+
+
 def accept_allocation(request: AllocationRequest, settings: Settings) -> Accepted:
     """Check an allocation request against the caps and the engine's invariants.
 
@@ -86,11 +108,15 @@ def accept_allocation(request: AllocationRequest, settings: Settings) -> Accepte
 
 def run(kind: str, body: str, progress: Progress) -> Outcome:
     """Solve a stored request (in a worker process). The engine loads before the clock starts."""
-    (routing if kind == "plan" else allocation).warm_up()
+    (allocation if kind == "allocation" else routing).warm_up()
     started = time.monotonic()
     if kind == "plan":
         day = runs.check_plan(PlanRequest.model_validate_json(body))
         response = runs.plan(day, started=started, progress=progress)
+    elif kind == "replan":
+        stored = ReplanRequest.model_validate_json(body)
+        job = runs.check_replan(stored.request, stored.plan, stored.events)
+        response = runs.replan(job, started=started, progress=progress)
     elif kind == "allocation":
         job = runs.check_allocation(AllocationRequest.model_validate_json(body))
         response = runs.allocate(job, started=started, progress=progress)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Header, HTTPException, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.db import case_file
@@ -15,6 +15,8 @@ from api.schemas.allocation import AllocationRequest
 from api.schemas.examples import ALLOCATION_EXAMPLES, PLAN_EXAMPLES
 from api.schemas.jobs import JobOut
 from api.schemas.plan import PlanRequest
+from api.schemas.plan_out import PlanResponse
+from api.schemas.replan import EventsIn, ReplanRequest
 
 router = APIRouter(prefix="/v1", tags=["work"], responses=ERRORS)
 
@@ -57,6 +59,32 @@ def _with_case_file(request: PlanRequest, engine, tenant: str) -> PlanRequest:
                                      "address_updated": c.address_updated or updated})
         customers.append(c)
     return request.model_copy(update={"customers": customers})
+
+
+@router.post("/plans/{job_id}/replan", status_code=202, response_model=JobOut,
+             responses={**RESPONSES, 404: {"description": "no such plan for this tenant"},
+                        409: {"description": "the plan has not succeeded (yet)"}},
+             summary="Re-plan the rest of a day")
+async def post_replan(job_id: Annotated[str, Path(max_length=64)], events: EventsIn,
+                      caller: CallerDep, settings: SettingsDep, engine: EngineDep,
+                      dispatcher: DispatcherDep, wait: Wait = 0,
+                      idempotency_key: IdempotencyKey = None) -> Response:
+    """Re-plan the rest of the day of a finished plan job (or of an earlier re-plan): visits
+    done or under way stay, each collector goes on from where they are, and a visit moves to
+    another collector only where that gains more than `move_threshold`. The result is the
+    whole day in the plan format, with `changes` per collector."""
+    job = await run_in_threadpool(store.get, engine, caller.tenant, job_id)
+    if job is None or job.kind not in ("plan", "replan"):
+        raise HTTPException(404, f"no plan {job_id}")
+    if job.status != store.SUCCEEDED:
+        raise HTTPException(409, f"plan {job_id} is {job.status}: only a finished plan can be "
+                                 "re-planned")
+    previous = PlanResponse.model_validate_json(job.result)
+    day = (PlanRequest.model_validate_json(job.request) if job.kind == "plan"
+           else previous.request or ReplanRequest.model_validate_json(job.request).request)
+    accepted = await run_in_threadpool(kinds.accept_replan, day, previous, events, settings)
+    return await submit(accepted, caller=caller, settings=settings, engine=engine,
+                        dispatcher=dispatcher, wait=wait, idempotency_key=idempotency_key)
 
 
 @router.post("/allocations", status_code=202, response_model=JobOut, responses=RESPONSES,

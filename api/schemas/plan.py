@@ -7,6 +7,7 @@ are kept), times as ISO 8601 with a UTC offset.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -35,6 +36,7 @@ from routing import (
     Break,
     Collector,
     Customer,
+    InvalidProblem,
     Options,
     Policy,
     Problem,
@@ -259,22 +261,34 @@ class PlanContext:
     zone: ZoneInfo
     points: np.ndarray  # WGS-84 (lat, lon) per engine location, NaN where unknown
     held: tuple[Held, ...] = ()  # customers the follow-up policy keeps out of the plan
+    extra: tuple[int, ...] = ()  # engine locations of the ``extra`` points given to to_problem
 
     def at(self, seconds: int) -> datetime:
         """The moment ``seconds`` after the origin, in the request's time zone."""
         return (self.origin + timedelta(seconds=seconds)).astimezone(self.zone)
 
 
-def to_problem(request: PlanRequest, *, with_travel: bool = True) -> tuple[Problem, PlanContext]:
+def to_problem(request: PlanRequest, *, with_travel: bool = True,
+               extra: Sequence[tuple[str, Location]] = ()) -> tuple[Problem, PlanContext]:
     """Convert a validated request into an engine problem. With ``with_travel=False`` the travel
     between straight-line locations is left at nothing (``TravelMatrix.stand_in``): the problem
-    is then only good for checking the engine's invariants, which it does in full."""
+    is then only good for checking the engine's invariants, which it does in full. ``extra``
+    points (field name, location; such as collectors' reported positions) become locations of
+    the travel too; ``PlanContext.extra`` says which."""
     zone = ZoneInfo(request.timezone)
     origin = min(c.shift.start for c in request.collectors)
     secs = lambda moment: seconds_between(origin, moment)  # noqa: E731
     locations = [c.location for c in request.customers]
     for c in request.collectors:
         locations += [c.start, c.end or c.start]
+    for where, loc in extra:
+        if request.travel.matrix is not None and loc.matrix_index is None:
+            raise InvalidProblem(f"{where}.matrix_index", "required with a custom matrix")
+        if (request.travel.matrix is not None
+                and loc.matrix_index >= len(request.travel.matrix.durations)):
+            raise InvalidProblem(f"{where}.matrix_index", "is outside the custom matrix")
+    first_extra = len(locations)
+    locations += [loc for _, loc in extra]
     lat, lon = _wgs84(locations, request.travel.coordinate_system)
     if request.travel.matrix is None and not with_travel:
         travel = TravelMatrix.stand_in(len(locations))
@@ -342,7 +356,8 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True) -> tuple[Probl
         options=Options(time_limit=request.options.time_limit_seconds, seed=request.options.seed,
                         deterministic=request.options.deterministic,
                         work_limit=request.options.work_limit))
-    return problem, PlanContext(origin, zone, points, tuple(held))
+    return problem, PlanContext(origin, zone, points, tuple(held),
+                                tuple(index[first_extra:]))
 
 
 

@@ -17,7 +17,7 @@ from api.schemas.plan import PlanContext, PlanRequest
 from followup import Hold
 from followup.decide import EXPLANATIONS as HOLD_EXPLANATIONS
 from routing import Plan, StepKind
-from routing.solution import EXPLANATIONS, Reason
+from routing.solution import EXPLANATIONS, Reason, VisitState
 
 
 class Point(BaseModel):
@@ -40,6 +40,8 @@ class StepOut(BaseModel):
     service_end: datetime
     travel_seconds: int
     distance_metres: int
+    state: VisitState = Field(VisitState.PLANNED, description=(
+        "re-plans: done and under_way visits happened; they do not move"))
 
 
 class Totals(BaseModel):
@@ -93,6 +95,9 @@ class PlanResponse(BaseModel):
     solver_status: str
     solve_seconds: float
     time_limit_hit: bool
+    request: PlanRequest | None = Field(None, description=(
+        "the day's request as planned (plan files of the command line, and re-plans): what "
+        "a re-plan of this plan starts from"))
 
     @classmethod
     def from_plan(cls, plan: Plan, context: PlanContext, request: PlanRequest) -> PlanResponse:
@@ -134,7 +139,7 @@ def _route_out(route, context: PlanContext) -> RouteOut:
             type=step.kind, customer_id=step.customer, location=point,
             arrival=context.at(step.arrival), waiting_seconds=step.waiting,
             service_start=context.at(step.service_start), service_end=context.at(step.service_end),
-            travel_seconds=step.travel_time, distance_metres=step.distance))
+            travel_seconds=step.travel_time, distance_metres=step.distance, state=step.state))
     return RouteOut(
         collector_id=route.collector, steps=steps, visits=route.visits,
         value=route.value / MONEY_SCALE, travel_seconds=route.travel_time,

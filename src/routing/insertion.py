@@ -8,6 +8,8 @@ customer who still fits profitably (a mandatory one whenever it fits at all) is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from routing.prepare import Prepared
@@ -16,6 +18,29 @@ from routing.schedule import RouteSchedule
 from routing.solution import Reason
 
 _NO_LIMIT = 2**62
+
+
+def still_fitting(prepared: Prepared, routes: Sequence[Sequence[str]]) -> list[list[int]]:
+    """Routes given as customer ids per collector, each kept in its order as far as it still
+    fits: a visit the collector may not make, or that does not fit after the ones kept before
+    it, is left out (the insertion may place it again)."""
+    problem, timer = prepared.problem, prepared.timer
+    if len(routes) != len(problem.collectors):
+        raise ValueError(f"{len(routes)} routes for {len(problem.collectors)} collectors")
+    index = {c.id: i for i, c in enumerate(problem.customers)}
+    placed: set[int] = set()
+    kept: list[list[int]] = []
+    for v, (collector, ids) in enumerate(zip(problem.collectors, routes)):
+        route: list[int] = []
+        for customer in ids:
+            i = index.get(customer)
+            if (i is None or i in placed or v not in prepared.candidates.get(i, ())
+                    or timer.schedule(collector, [*route, i]) is None):
+                continue
+            route.append(i)
+            placed.add(i)
+        kept.append(route)
+    return kept
 
 
 class Inserter:

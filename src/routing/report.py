@@ -20,7 +20,7 @@ def report(problem: Problem, plan: Inserter, excluded: dict[int, Reason],
     unassigned = tuple(
         Unassigned(problem.customers[i].id, reasons[i], problem.customers[i].mandatory)
         for i in sorted(reasons))
-    summary = _summary(problem, out_routes, routes)
+    summary = summarise(problem, out_routes)
     if any(u.mandatory for u in unassigned):
         status = Status.MANDATORY_MISSED
     else:
@@ -69,14 +69,17 @@ def _break_step(schedule: RouteSchedule, brk) -> Step:
                 schedule.break_start + brk.duration, 0, 0)
 
 
-def _summary(problem: Problem, out_routes: list[Route], routes: list[list[int]]) -> Summary:
+def summarise(problem: Problem, out_routes: list[Route]) -> Summary:
+    """Totals over ``out_routes``, with the objective: value minus the cost of travel."""
     travel = sum(r.travel_time for r in out_routes)
     service = sum(r.service_time for r in out_routes)
     value = sum(r.value for r in out_routes)
     shifts = sum(max(1, c.shift_end - c.shift_start) for c in problem.collectors) or 1
     travel_cost = travel * problem.policy.travel_cost_per_hour / 3600
-    preferred = sum(1 for c, r in zip(problem.collectors, routes) for i in r
-                    if problem.customers[i].preferred_collector == c.id)
+    preferred_of = {c.id: c.preferred_collector for c in problem.customers
+                    if c.preferred_collector is not None}
+    preferred = sum(1 for r in out_routes for s in r.steps
+                    if s.customer is not None and preferred_of.get(s.customer) == r.collector)
     return Summary(
         visits=sum(r.visits for r in out_routes), value=value, travel_time=travel,
         distance=sum(r.distance for r in out_routes), service_time=service,

@@ -58,7 +58,18 @@ class StepKind(StrEnum):
     START = "start"
     VISIT = "visit"
     BREAK = "break"
+    POSITION = "position"
+    """Re-plans: where the collector reported being (a phone's position), the route goes on
+    from there."""
     END = "end"
+
+
+class VisitState(StrEnum):
+    """Re-plans: whether a step already happened."""
+
+    PLANNED = "planned"
+    DONE = "done"
+    UNDER_WAY = "under_way"
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,7 @@ class Step:
     service_end: int
     travel_time: int
     distance: int
+    state: VisitState = VisitState.PLANNED
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,12 +14,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from common.budget import Budget
 from routing import model as day_model
 from routing import search
-from routing.insertion import Inserter
+from routing.insertion import Inserter, still_fitting
 from routing.prepare import Prepared, prepare
 from routing.problem import Problem
 from routing.report import report
@@ -33,17 +33,22 @@ ProgressCallback = Callable[[float | None], None]
 
 
 def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
-          started: float | None = None, params: SearchParams = DEFAULT) -> Plan:
+          started: float | None = None, params: SearchParams = DEFAULT,
+          initial: Sequence[Sequence[str]] | None = None) -> Plan:
     """Plan the day. Honours ``problem.options.time_limit`` counted from ``started`` (a
     ``time.monotonic()`` instant, e.g. when the request arrived, so that building the travel
     matrix counts too; default: now, after the compiled search is loaded). A plan that serves
-    only part of the customers is a normal result."""
+    only part of the customers is a normal result.
+
+    ``initial`` (customer ids per collector, in the problem's order of collectors) is a plan to
+    start from, such as this morning's plan when re-planning: what of it still fits, in its
+    order, is the first plan, filled greedily."""
     search.warm_up()
     started = time.monotonic() if started is None else started
     options = problem.options
     prepared = prepare(problem)
     fill_started = time.monotonic()
-    best = _Best(prepared)
+    best = _Best(prepared, initial)
     fill_seconds = time.monotonic() - fill_started
     if on_solution is not None:
         on_solution(best.plan.worth()[1])
@@ -106,9 +111,11 @@ def _whole_day(prepared: Prepared, best: _Best, budget: Budget, params: SearchPa
 class _Best:
     """The best plan so far, always filled greedily and timed by the engine's own timing."""
 
-    def __init__(self, prepared: Prepared) -> None:
+    def __init__(self, prepared: Prepared, initial: Sequence[Sequence[str]] | None) -> None:
         self.prepared = prepared
-        self.plan = Inserter(prepared, [[] for _ in prepared.problem.collectors])
+        routes = ([[] for _ in prepared.problem.collectors] if initial is None
+                  else still_fitting(prepared, initial))
+        self.plan = Inserter(prepared, routes)
         self.left_out = self.plan.fill()
 
     def keep_if_better(self, routes: list[list[int]], *, strictly: bool = False) -> bool:

@@ -56,3 +56,29 @@ def test_a_missed_mandatory_visit_exits_3_and_still_writes_the_plan(tmp_path):
     done = _run("plan", str(path), "-o", str(out))
     assert done.returncode == 3
     assert json.loads(out.read_text())["status"] == "mandatory_missed"
+
+
+def test_replans_the_example_day_and_the_replan_passes_the_checker(tmp_path):
+    from verify.replan import ReplanChecker
+
+    first, second = tmp_path / "plan.json", tmp_path / "plan2.json"
+    assert _run("plan", "examples/plan_request_matrix.json", "-o", str(first)).returncode == 0
+    done = _run("replan", str(first), "examples/replan_events.json", "-o", str(second),
+                "-o", str(tmp_path / "routes2.xlsx"))
+    assert done.returncode == 0, done.stderr
+    events = json.loads(Path("examples/replan_events.json").read_text())
+    plan, replan = json.loads(first.read_text()), json.loads(second.read_text())
+    assert ReplanChecker(replan["request"], plan, events).check(replan) == []
+    assert {(c["collector_id"], c["change"], c["customer_id"]) for c in replan["changes"]} >= {
+        ("zhang", "added", "K5")}
+
+
+def test_replan_events_that_contradict_the_plan_exit_2_naming_the_event(tmp_path):
+    first, events = tmp_path / "plan.json", tmp_path / "events.json"
+    assert _run("plan", "examples/plan_request_matrix.json", "-o", str(first)).returncode == 0
+    events.write_text(json.dumps({"at": at("10:00"), "positions": [
+        {"collector_id": "zhang", "location": {"lat": 31.2, "lon": 121.4}, "at": at("09:30")}]}))
+    done = _run("replan", str(first), str(events))
+    assert done.returncode == 2
+    assert "positions[0].location.matrix_index: required with a custom matrix" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,77 @@
+"""``fieldplan replan``: the rest of a day that has begun."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import routing
+from api import runs
+from api.commands.common import (
+    EXIT_MANDATORY_MISSED,
+    QuietOpt,
+    TimeLimitOpt,
+    bad_input,
+    err,
+    input_errors,
+    read_json,
+)
+from api.commands.solve import PLAN_WRITERS, PlanOutputs, check_suffixes, solve_and_write
+from api.map_page import OSM_TILES
+from api.schemas.plan_out import PlanResponse
+from api.schemas.replan import EventsIn
+
+
+def replan(
+    plan: Annotated[Path, typer.Argument(help="the day's plan (JSON written by fieldplan plan "
+                                         "or replan)")],
+    events: Annotated[Path, typer.Argument(help="what happened since (JSON)")],
+    output: PlanOutputs = None,
+    time_limit: TimeLimitOpt = None,
+    tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
+                                       "template of the .html map")] = OSM_TILES,
+    quiet: QuietOpt = False,
+) -> None:
+    """Re-plan the rest of a day: visits done stay, each collector goes on from where they
+    are, and visits move to another collector only where that gains more than the threshold.
+
+    Example: fieldplan replan plan.json events.json -o plan2.json -o routes2.xlsx
+
+    Exit codes: 0 re-planned, 2 bad input, 3 re-planned but a mandatory visit is missing.
+    """
+    outputs = output or []
+    check_suffixes(outputs, PLAN_WRITERS, events)
+    routing.warm_up()
+    started = time.monotonic()
+    with input_errors(plan):
+        previous = PlanResponse.model_validate(read_json(plan))
+        if previous.request is None:
+            bad_input(plan, [{"field": "request", "reason": "the plan carries no request: "
+                              "re-plan a plan file written by fieldplan plan or replan"}])
+    with input_errors(events):
+        happened = EventsIn.model_validate(read_json(events))
+        if time_limit is not None:
+            options = happened.options or previous.request.options
+            happened = happened.model_copy(update={"options": options.model_validate(
+                {**options.model_dump(), "time_limit_seconds": time_limit})})
+        job = runs.check_replan(previous.request, previous, happened)
+    request = job.request
+    result = solve_and_write(
+        f"re-planning {len(request.customers)} customers for {len(request.collectors)} "
+        "collectors", job.problem.options.time_limit, started, quiet,
+        lambda progress: runs.replan(job, started=started, progress=progress),
+        lambda res, data, p: PLAN_WRITERS[p.suffix.lower()](request, res, data, p, tiles),
+        outputs)
+    if not quiet:
+        affected = Counter(c.collector_id for c in result.changes)
+        err.print(f"[bold]{result.status}[/]: {result.summary.visits} visits, "
+                  f"{len(result.changes)} changes for {len(affected)} collectors"
+                  + "".join(f"\n  {who}: {n}" for who, n in sorted(affected.items())),
+                  highlight=False)
+    if result.status == "mandatory_missed":
+        raise typer.Exit(EXIT_MANDATORY_MISSED)
+
