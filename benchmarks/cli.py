@@ -378,11 +378,12 @@ def api(
 
 
 def _register_loop_benchmarks() -> None:
-    from benchmarks import loop
+    from benchmarks import loop, replanning
 
     bench_app.command("followup")(loop.followup)
     bench_app.command("outcomes")(loop.outcomes)
     bench_app.command("month")(loop.month)
+    bench_app.command("replan")(replanning.replan)
 
 
 _register_loop_benchmarks()

@@ -60,6 +60,11 @@ class Inserter:
                 route.clear()
                 self.schedules[k] = timer.schedule(collector, route)
         self._index = {c.id: v for v, c in enumerate(problem.collectors)}
+        self._factors = np.array([c.value_factor for c in problem.collectors])
+        self._routes_of: dict[str, list[int]] = {}  # collector id or person -> their routes
+        for v, c in enumerate(problem.collectors):
+            for name in {c.id, c.person} - {None}:
+                self._routes_of.setdefault(name, []).append(v)
         self._may_go: dict[int, np.ndarray] = {}
         self._gaps = [self._route_gaps(v) for v in range(len(routes))]
         self._all_gaps: np.ndarray | None = None
@@ -190,10 +195,11 @@ class Inserter:
               & (customer.demand <= load_left)
               & ~((bounded == 1) & (leave + to_visit > self.timer.windows[i][-1].end)))
         bonus = np.zeros(len(self.problem.collectors))
-        preferred = self._index.get(customer.preferred_collector)
+        preferred = self._routes_of.get(customer.preferred_collector)
         if preferred is not None:
             bonus[preferred] = policy.preferred_bonus
-        gain = customer.value + bonus[vehicle] - extra * policy.travel_cost_per_hour / 3600
+        gain = (customer.value * self._factors[vehicle] + bonus[vehicle]
+                - extra * policy.travel_cost_per_hour / 3600)
         if profitable_only:
             self._cut_for_profit[i] = bool((ok & (gain <= 0)).any())
             ok &= gain > 0

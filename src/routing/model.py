@@ -75,6 +75,7 @@ def build(prepared: Prepared) -> DayModel:
     add_prizes(model)
     add_allowed_collectors(model, candidates)
     add_preferred_bonus(model)
+    add_value_factors(model)
     add_workload_balance(model)
     return model
 
@@ -216,7 +217,7 @@ def add_preferred_bonus(model: DayModel) -> None:
     shared = model.routing.RegisterUnaryTransitVector(base)
     evaluators = []
     for c in problem.collectors:
-        mine = [node for node, who in preferred.items() if who == c.id]
+        mine = [node for node, who in preferred.items() if who in (c.id, c.person)]
         if not mine:
             evaluators.append(shared)
             continue
@@ -227,6 +228,25 @@ def add_preferred_bonus(model: DayModel) -> None:
         evaluators.append(vectors[c.id])
     model.routing.AddDimensionWithVehicleTransits(evaluators, 0, _UNLIMITED, True, "relationship")
     model.routing.GetDimensionOrDie("relationship").SetSpanCostCoefficientForAllVehicles(1)
+
+
+def add_value_factors(model: DayModel) -> None:
+    """A route that earns only a share of its visits' value (a later day of a week plan) pays
+    the rest back per visit."""
+    problem = model.problem
+    factors = sorted({c.value_factor for c in problem.collectors})
+    if factors == [1.0]:
+        return
+    registered: dict[float, int] = {}
+    for factor in factors:
+        vector = [0] * len(model.node_location)
+        for node, i in enumerate(model.customers):
+            vector[node] = round(problem.customers[i].value * SCALE * (1 - factor))
+        registered[factor] = model.routing.RegisterUnaryTransitVector(vector)
+    model.routing.AddDimensionWithVehicleTransits(
+        [registered[c.value_factor] for c in problem.collectors], 0, _UNLIMITED, True,
+        "value_share")
+    model.routing.GetDimensionOrDie("value_share").SetSpanCostCoefficientForAllVehicles(1)
 
 
 def add_workload_balance(model: DayModel) -> None:

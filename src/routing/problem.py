@@ -62,6 +62,8 @@ class Collector:
     skills: frozenset[str] = frozenset()
     crew_size: int = 1
     capacity: int | None = None  # generic load capacity (benchmarks' vehicle capacity)
+    value_factor: float = 1.0  # the share of each visit's value this route earns (week plans)
+    person: str | None = None  # whose route this is, where one person has several (week plans)
 
     def __post_init__(self) -> None:
         where = f"collectors[{self.id}]"
@@ -73,6 +75,8 @@ class Collector:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise InvalidProblem(f"{where}.{name}", "must not be negative")
+        if not 0 < self.value_factor <= 1:
+            raise InvalidProblem(f"{where}.value_factor", "must be above 0 and at most 1")
         if self.crew_size < 1:
             raise InvalidProblem(f"{where}.crew_size", "must be at least 1")
         brk = self.lunch_break
@@ -206,6 +210,7 @@ class Problem:
         _check_unique("customers", [c.id for c in self.customers])
         n = self.travel.num_locations
         ids = {c.id for c in self.collectors}
+        names = ids | {c.person for c in self.collectors if c.person is not None}
         for c in self.collectors:
             for name in ("start_location", "end_location"):
                 if not 0 <= getattr(c, name) < n:
@@ -217,7 +222,7 @@ class Problem:
             if unknown:
                 raise InvalidProblem(f"customers[{c.id}].allowed_collectors",
                                      f"unknown collector(s) {sorted(unknown)}")
-            if c.preferred_collector is not None and c.preferred_collector not in ids:
+            if c.preferred_collector is not None and c.preferred_collector not in names:
                 raise InvalidProblem(f"customers[{c.id}].preferred_collector",
                                      f"unknown collector {c.preferred_collector!r}")
         total = sum(c.value for c in self.customers) + (
@@ -239,14 +244,21 @@ class Problem:
 
 def route_earnings(problem: Problem, collector: Collector, route: Sequence[int],
                    travel_time: int) -> float:
-    """What a route earns in the model's terms: the value of its visits, plus the relationship
+    """What a route earns in the model's terms: the value of its visits (the collector's share
+    of it), plus the relationship
     bonus of those made by the preferred collector, minus the cost of ``travel_time`` seconds
     of driving."""
     customers, policy = problem.customers, problem.policy
-    return (sum(customers[i].value for i in route)
-            + policy.preferred_bonus * sum(customers[i].preferred_collector == collector.id
-                                           for i in route)
+    return (collector.value_factor * sum(customers[i].value for i in route)
+            + policy.preferred_bonus * sum(prefers(customers[i], collector) for i in route)
             - travel_time * policy.travel_cost_per_hour / 3600)
+
+
+def prefers(customer: Customer, collector: Collector) -> bool:
+    """Whether ``collector``'s route is the customer's preferred one: it is the preferred
+    collector, or a route of the preferred person."""
+    preferred = customer.preferred_collector
+    return preferred is not None and preferred in (collector.id, collector.person)
 
 
 # The search's objective is an int64 in value units x 3600, with a penalty for leaving out a

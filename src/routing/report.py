@@ -4,7 +4,7 @@ with its reason."""
 from __future__ import annotations
 
 from routing.insertion import Inserter
-from routing.problem import Collector, Problem
+from routing.problem import Collector, Problem, prefers
 from routing.schedule import RouteSchedule
 from routing.solution import Plan, Reason, Route, Status, Step, StepKind, Summary, Unassigned
 
@@ -76,10 +76,11 @@ def summarise(problem: Problem, out_routes: list[Route]) -> Summary:
     value = sum(r.value for r in out_routes)
     shifts = sum(max(1, c.shift_end - c.shift_start) for c in problem.collectors) or 1
     travel_cost = travel * problem.policy.travel_cost_per_hour / 3600
-    preferred_of = {c.id: c.preferred_collector for c in problem.customers
-                    if c.preferred_collector is not None}
+    by_id = {c.id: c for c in problem.customers}
+    collectors = {c.id: c for c in problem.collectors}
     preferred = sum(1 for r in out_routes for s in r.steps
-                    if s.customer is not None and preferred_of.get(s.customer) == r.collector)
+                    if s.customer is not None and prefers(by_id[s.customer],
+                                                          collectors[r.collector]))
     return Summary(
         visits=sum(r.visits for r in out_routes), value=value, travel_time=travel,
         distance=sum(r.distance for r in out_routes), service_time=service,

@@ -18,8 +18,10 @@ from routing.search.params import Moves, SearchParams, Terms
 # Customer columns.
 LOC, SVC, NWIN, PREF, MAND, DEMAND = range(6)
 # Collector columns: start and end locations, shift, break window and duration (-1: no break),
-# visit, travel and load caps.
-START, END, SS, SE, BES, BLE, BDUR, MAXV, MAXT, CAP = range(10)
+# visit, travel and load caps, and the share of a visit's value the route earns (per mille).
+# GROUP: whose route it is (its own index, or the collectors' count plus its person's index),
+# which a customer's PREF names.
+START, END, SS, SE, BES, BLE, BDUR, MAXV, MAXT, CAP, KEEP, GROUP = range(12)
 BIG = 2**40
 
 
@@ -28,7 +30,7 @@ class DayArrays(NamedTuple):
 
     cust: np.ndarray  # (customers, 6): the columns above
     win: np.ndarray  # (customers, windows, 2): service-start windows, earliest first
-    veh: np.ndarray  # (collectors, 10): the columns above
+    veh: np.ndarray  # (collectors, 12): the columns above
     dur: np.ndarray  # travel seconds between locations (int32)
     allowed: np.ndarray  # (customers, collectors): who may go
     value: np.ndarray  # value x 3600
@@ -58,7 +60,7 @@ def pack(prepared: Prepared, params: SearchParams) -> PackedDay:
     cust = np.zeros((n, 6), dtype=np.int64)
     win = np.zeros((n, max(1, max_windows), 2), dtype=np.int64)
     value = np.zeros(n, dtype=np.int64)
-    index = {c.id: v for v, c in enumerate(problem.collectors)}
+    index = _groups(problem.collectors)
     allowed = np.zeros((n, k), dtype=np.bool_)
     for r, i in enumerate(ids):
         c = problem.customers[i]
@@ -95,7 +97,8 @@ def pack(prepared: Prepared, params: SearchParams) -> PackedDay:
 
 
 def _collectors(collectors, n: int) -> np.ndarray:
-    veh = np.zeros((len(collectors), 10), dtype=np.int64)
+    veh = np.zeros((len(collectors), 12), dtype=np.int64)
+    groups = _groups(collectors)
     for v, c in enumerate(collectors):
         brk = c.lunch_break
         veh[v] = (c.start_location, c.end_location, c.shift_start, c.shift_end,
@@ -103,8 +106,20 @@ def _collectors(collectors, n: int) -> np.ndarray:
                   brk.duration if brk else -1,
                   n if c.max_visits is None else c.max_visits,
                   BIG if c.max_travel_time is None else c.max_travel_time,
-                  BIG if c.capacity is None else c.capacity)
+                  BIG if c.capacity is None else c.capacity, round(1000 * c.value_factor),
+                  groups[c.id])
     return veh
+
+
+def _groups(collectors) -> dict[str, int]:
+    """Collector ids and persons -> the GROUP a customer's PREF names."""
+    k = len(collectors)
+    persons = {p: k + g for g, p in enumerate(dict.fromkeys(
+        c.person for c in collectors if c.person is not None))}
+    groups = dict(persons)
+    for v, c in enumerate(collectors):
+        groups[c.id] = v if c.person is None else persons[c.person]
+    return groups
 
 
 def _neighbours(cust: np.ndarray, dur: np.ndarray, most: int) -> np.ndarray:

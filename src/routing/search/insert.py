@@ -7,8 +7,21 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from routing.search.arrays import BDUR, CAP, DEMAND, LOC, MAND, MAXT, MAXV, NWIN, PREF, SVC
-from routing.search.timing import earliest, fits_at, retime_arrays
+from routing.search.arrays import (
+    BDUR,
+    CAP,
+    DEMAND,
+    GROUP,
+    KEEP,
+    LOC,
+    MAND,
+    MAXT,
+    MAXV,
+    NWIN,
+    PREF,
+    SVC,
+)
+from routing.search.timing import earliest, fits_at, retime_arrays, worth
 
 
 class Undo(NamedTuple):
@@ -72,7 +85,7 @@ def insert_best(r, seq, length, route_of, travel, load, dep, stop, latest, cust,
     room that leaves."""
     by_time, one_window, blink = moves.by_time, moves.one_window, moves.blink
     loc, svc = cust[r, LOC], cust[r, SVC]
-    base = value[r] + (terms.miss_cost if cust[r, MAND] else 0)
+    miss = terms.miss_cost if cust[r, MAND] else 0
     best_gain = 0.0 if not cust[r, MAND] else -1e30
     best_extra, best_v, best_p = 0, -1, -1
     close = win[r, cust[r, NWIN] - 1, 1]
@@ -84,7 +97,7 @@ def insert_best(r, seq, length, route_of, travel, load, dep, stop, latest, cust,
         n = length[v]
         if n >= veh[v, MAXV] or load[v] + cust[r, DEMAND] > veh[v, CAP]:
             continue
-        bonus = terms.preferred_bonus if cust[r, PREF] == v else 0
+        bonus = terms.preferred_bonus if cust[r, PREF] == veh[v, GROUP] else 0
         first = first_place(latest, v, n, win[r, 0, 0] + svc) if quick else 0
         for p in range(first, n + 1):
             if dep[v, p] > close:
@@ -111,7 +124,8 @@ def insert_best(r, seq, length, route_of, travel, load, dep, stop, latest, cust,
                 if start < 0:
                     continue
                 extra = extra + start - arrive
-            gain = float(base + bonus - extra * terms.travel_cost)
+            gain = float(worth(value[r], veh[v, KEEP]) + miss + bonus
+                         - extra * terms.travel_cost)
             if gain < best_gain or (gain == best_gain and (best_v < 0 or extra >= best_extra)):
                 continue
             if quick:

@@ -15,8 +15,8 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from routing.search.arrays import BIG, CAP, END, LOC, MAND, MAXT, MAXV, PREF, SS, SVC
-from routing.search.timing import retime
+from routing.search.arrays import BIG, CAP, END, GROUP, KEEP, LOC, MAND, MAXT, MAXV, PREF, SS, SVC
+from routing.search.timing import retime, worth
 
 
 class Labels(NamedTuple):
@@ -55,7 +55,8 @@ def replan_segment(routes, day, undo, labels):
                 moves, v, lo, hi)
     dm, opening, svc, cap, to_b, cval = local_tables(cand, nc, v, stop[v, hi + 1],
                                                      latest[v, hi], undo.in_pool, cust, dur,
-                                                     day.win, day.value, day.terms)
+                                                     day.win, day.value, day.terms,
+                                                     day.veh[v, KEEP], day.veh[v, GROUP])
     rate = trade_rate(seq, dep, length[v], v, cust, dur, day.veh, day.value, moves)
     old_arrive = dep[v, hi] + dur[stop[v, hi], stop[v, hi + 1]]
     sid, ncur = first_labels(labels.lab, cand, labels.cur, labels.stamp, stop[v, lo], dep[v, lo],
@@ -145,7 +146,7 @@ def _pool_add(c, v, route_of, in_pool, allowed, cand, nc):
 
 
 @numba.njit(cache=True)
-def local_tables(cand, nc, v, b_loc, due, in_pool, cust, dur, win, value, terms):
+def local_tables(cand, nc, v, b_loc, due, in_pool, cust, dur, win, value, terms, keep, group):
     """Local copies for the candidates (about 1.7 times as fast as reading the day's arrays;
     the same paths): travel between them, each one's opening, service and latest arrival (from
     which the visit ends in its window and the stretch's end in time: a candidate reached by
@@ -154,7 +155,7 @@ def local_tables(cand, nc, v, b_loc, due, in_pool, cust, dur, win, value, terms)
     for a in range(nc):
         r = cand[a]
         in_pool[r] = 0
-        cval[a] = (value[r] + (terms.preferred_bonus if cust[r, PREF] == v else 0)
+        cval[a] = (worth(value[r], keep) + (terms.preferred_bonus if cust[r, PREF] == group else 0)
                    + (terms.miss_cost if cust[r, MAND] else 0))
     dm = np.empty((nc, nc), dtype=np.int64)
     opening = np.empty(nc, dtype=np.int64)
@@ -183,7 +184,7 @@ def trade_rate(seq, dep, nv, v, cust, dur, veh, value, moves):
     if np.random.random() < moves.segment_trade_share:
         route_value = 0
         for kk in range(nv):
-            route_value += value[seq[v, kk]]
+            route_value += worth(value[seq[v, kk]], veh[v, KEEP])
         used = dep[v, nv] + dur[cust[seq[v, nv - 1], LOC], veh[v, END]] - veh[v, SS]
         rate = 2.0 * np.random.random() * route_value / max(1, used)
     return rate

@@ -22,6 +22,8 @@ from routing.search.arrays import (
     BLE,
     DEMAND,
     END,
+    GROUP,
+    KEEP,
     LOC,
     MAND,
     NWIN,
@@ -179,6 +181,12 @@ def time_all(routes, day):
 
 
 @numba.njit(cache=True)
+def worth(value, keep):
+    """What a visit of ``value`` earns on a route that keeps ``keep`` per mille of it."""
+    return value if keep == 1000 else value // 1000 * keep
+
+
+@numba.njit(cache=True)
 def cost(routes, day):
     """The plan's cost: travel cost minus value, mandatory misses, balance (lower is better)."""
     terms, cust, value = day.terms, day.cust, day.value
@@ -191,8 +199,8 @@ def cost(routes, day):
     for r in range(route_of.shape[0]):
         v = route_of[r]
         if v >= 0:
-            c -= value[r]
-            if cust[r, PREF] == v:
+            c -= worth(value[r], day.veh[v, KEEP])
+            if cust[r, PREF] == day.veh[v, GROUP]:
                 c -= terms.preferred_bonus
         elif cust[r, MAND]:
             c += terms.miss_cost
