@@ -7,7 +7,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from api.commands import nightly, outcomes, replan, service, simulate, solve
+from api.commands import nightly, outcomes, replan, service, simulate, solve, week
 
 app = typer.Typer(help="Plan the field visits of a collection team.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -18,9 +18,10 @@ def main() -> None:
     """Plan the field visits of a collection team."""
 
 
-for command in (solve.plan, replan.replan, solve.assign, nightly.nightly, nightly.demo, simulate.simulate,
-                service.serve):
+for command in (solve.plan, replan.replan, solve.assign, nightly.nightly, nightly.demo,
+                simulate.simulate, service.serve):
     app.command()(command)
+app.command("plan-week")(week.plan_week)
 app.add_typer(service.keys_app, name="keys")
 app.add_typer(outcomes.outcomes_app, name="outcomes")
 for plugin in entry_points(group="fieldplan.commands"):

@@ -72,7 +72,7 @@ def write_route_sheets(request: PlanRequest, plan: dict, path: Path) -> None:
     used = {"Summary"}
     for route in plan["routes"]:
         sheet = book.create_sheet(_sheet_name(route["collector_id"], used))
-        _heading(sheet, f"Route of {route['collector_id']} — {request.date.isoformat()}",
+        heading(sheet, f"Route of {route['collector_id']} — {request.date.isoformat()}",
                  f"{route['visits']} visits · value {route['value']:,.2f} · travel "
                  f"{route['travel_seconds'] / 3600:.1f} h · "
                  f"{route['distance_metres'] / 1000:.1f} km", _SHEET)
@@ -92,14 +92,14 @@ def write_route_sheets(request: PlanRequest, plan: dict, path: Path) -> None:
                          "position": "reported position"}[row["type"]]
                 sheet.append(["", row["arrival"], row["service_start"], row["service_end"],
                               label, "", "", ""])
-        _widths(sheet, [5, 8, 8, 8, 18, 40, 12, 40])
-        _printable(sheet, header_row=4)
+        widths(sheet, [5, 8, 8, 8, 18, 40, 12, 40])
+        printable(sheet, header_row=4)
     book.save(path)
 
 
 def _summary(sheet: Worksheet, request: PlanRequest, plan: dict) -> None:
     s = plan["summary"]
-    _heading(sheet, f"Visit plan {request.date.isoformat()} ({request.timezone})",
+    heading(sheet, f"Visit plan {request.date.isoformat()} ({request.timezone})",
              f"{s['visits']} visits · value {s['value']:,.2f} · travel "
              f"{s['travel_seconds'] / 3600:.1f} h · objective {s['objective']:,.2f} · "
              f"status {plan['status']}",
@@ -119,30 +119,30 @@ def _summary(sheet: Worksheet, request: PlanRequest, plan: dict) -> None:
     sheet.append([f"Not planned: {len(plan['unassigned'])}"])
     sheet.cell(sheet.max_row, 1).font = Font(bold=True)
     sheet.append(["customer", "mandatory", "reason", "explanation"])
-    _style_header(sheet, sheet.max_row)
+    style_header(sheet, sheet.max_row)
     for u in plan["unassigned"]:
         sheet.append([u["customer_id"], "yes" if u["mandatory"] else "", u["reason"],
                       u["explanation"]])
-    _widths(sheet, [18, 10, 14, 10, 8, 12, 12, 60])
-    _printable(sheet, header_row=4)
+    widths(sheet, [18, 10, 14, 10, 8, 12, 12, 60])
+    printable(sheet, header_row=4)
 
 
-def _heading(sheet: Worksheet, title: str, line: str, columns: list[str]) -> None:
+def heading(sheet: Worksheet, title: str, line: str, columns: list[str]) -> None:
     """A title, a line of figures, a blank row, and the table's header in row 4."""
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([line])
     sheet.append([])
     sheet.append(columns)
-    _style_header(sheet, 4)
+    style_header(sheet, 4)
 
 
-def _style_header(sheet: Worksheet, row: int) -> None:
+def style_header(sheet: Worksheet, row: int) -> None:
     for cell in sheet[row]:
         cell.font, cell.fill = _HEAD, _FILL
 
 
-def _widths(sheet: Worksheet, widths: list[int]) -> None:
+def widths(sheet: Worksheet, widths: list[int]) -> None:
     for k, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(k)].width = width
     for row in sheet.iter_rows(min_row=5):
@@ -150,7 +150,7 @@ def _widths(sheet: Worksheet, widths: list[int]) -> None:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
 
 
-def _printable(sheet: Worksheet, header_row: int) -> None:
+def printable(sheet: Worksheet, header_row: int) -> None:
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
@@ -222,17 +222,17 @@ def write_allocation_workbook(allocation: dict, path: Path) -> None:
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([])
     sheet.append(["collector", "cases", "workload h", "value", "utilisation"])
-    _style_header(sheet, 3)
+    style_header(sheet, 3)
     for k in allocation["collectors"]:
         sheet.append([k["collector_id"], k["num_cases"], k["workload_hours"], k["value"],
                       k["utilisation"]])
-    _widths(sheet, [16, 8, 12, 14, 12])
-    _printable(sheet, header_row=3)
+    widths(sheet, [16, 8, 12, 14, 12])
+    printable(sheet, header_row=3)
     cases = book.create_sheet("Cases")
     cases.append(ALLOCATION_COLUMNS)
-    _style_header(cases, 1)
+    style_header(cases, 1)
     for row in allocation_rows(allocation):
         cases.append(row)
-    _widths(cases, [14, 14, 30, 12, 12, 12, 30, 60])
-    _printable(cases, header_row=1)
+    widths(cases, [14, 14, 30, 12, 12, 12, 30, 60])
+    printable(cases, header_row=1)
     book.save(path)

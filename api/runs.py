@@ -32,6 +32,8 @@ from api.schemas.replan import (
     event_field,
     to_replan,
 )
+from api.schemas.week import WeekContext, WeekRequest, to_week
+from api.schemas.week_out import WeekResponse
 from routing import InvalidProblem, Problem
 
 Progress = Callable[[dict], None]
@@ -119,6 +121,30 @@ def replan(job: Replan, *, started: float | None = None,
                         started=time.monotonic() if started is None else started,
                         on_solution=_progress_of(progress))
     return ReplanResponse.from_replan(result, job)
+
+
+@dataclass(frozen=True, eq=False)
+class WeekPlan:
+    """A checked week-plan request and the engine's week built from it."""
+
+    request: WeekRequest
+    context: WeekContext
+
+
+def check_week(request: WeekRequest, *, with_travel: bool = True) -> WeekPlan:
+    """Build the engine's week of a request (raises ``routing.exceptions.InvalidProblem``);
+    ``with_travel=False`` for a request that will be solved elsewhere."""
+    return WeekPlan(request, to_week(request, with_travel=with_travel))
+
+
+def plan_week(job: WeekPlan, *, started: float | None = None,
+              progress: Progress = _ignore) -> WeekResponse:
+    """Solve a checked week; ``started`` as for ``plan``."""
+    from routing.week import solve_week
+
+    result = solve_week(job.context.week, on_solution=_progress_of(progress),
+                        started=time.monotonic() if started is None else started)
+    return WeekResponse.from_plan(result, job.context, job.request)
 
 
 def check_allocation(request: AllocationRequest) -> Allocation:

@@ -15,6 +15,7 @@ from api.schemas.allocation import AllocationRequest
 from api.schemas.plan import PlanRequest
 from api.schemas.plan_out import PlanResponse
 from api.schemas.replan import EventsIn, ReplanRequest
+from api.schemas.week import WeekRequest
 
 
 class TooLarge(Exception):
@@ -84,6 +85,24 @@ def accept_replan(day: PlanRequest, previous: PlanResponse, events: EventsIn,
     return Accepted("replan", body.model_dump_json(exclude_unset=True), limit, warnings)
 
 
+def accept_week(request: WeekRequest, settings: Settings) -> Accepted:
+    """Check a week-plan request against the caps and the engine's invariants.
+
+    Raises ``TooLarge``, or ``routing.exceptions.InvalidProblem``."""
+    _cap("customers", len(request.customers), settings.max_customers, "FIELDPLAN_MAX_CUSTOMERS")
+    _cap("collectors", len(request.collectors), settings.max_plan_collectors,
+         "FIELDPLAN_MAX_PLAN_COLLECTORS")
+    warnings = []
+    limit = request.options.time_limit_seconds
+    if limit > settings.max_time_limit_seconds:
+        limit = settings.max_time_limit_seconds
+        warnings.append(f"options.time_limit_seconds lowered to {limit:g}, this service's maximum")
+        request = request.model_copy(update={
+            "options": request.options.model_copy(update={"time_limit_seconds": limit})})
+    runs.check_week(request, with_travel=False)
+    return Accepted("week", request.model_dump_json(exclude_unset=True), limit, warnings)
+
+
 def accept_allocation(request: AllocationRequest, settings: Settings) -> Accepted:
     """Check an allocation request against the caps and the engine's invariants.
 
@@ -117,6 +136,9 @@ def run(kind: str, body: str, progress: Progress) -> Outcome:
         stored = ReplanRequest.model_validate_json(body)
         job = runs.check_replan(stored.request, stored.plan, stored.events)
         response = runs.replan(job, started=started, progress=progress)
+    elif kind == "week":
+        week = runs.check_week(WeekRequest.model_validate_json(body))
+        response = runs.plan_week(week, started=started, progress=progress)
     elif kind == "allocation":
         job = runs.check_allocation(AllocationRequest.model_validate_json(body))
         response = runs.allocate(job, started=started, progress=progress)

@@ -17,6 +17,7 @@ from api.schemas.jobs import JobOut
 from api.schemas.plan import PlanRequest
 from api.schemas.plan_out import PlanResponse
 from api.schemas.replan import EventsIn, ReplanRequest
+from api.schemas.week import WeekRequest
 
 router = APIRouter(prefix="/v1", tags=["work"], responses=ERRORS)
 
@@ -83,6 +84,18 @@ async def post_replan(job_id: Annotated[str, Path(max_length=64)], events: Event
     day = (PlanRequest.model_validate_json(job.request) if job.kind == "plan"
            else previous.request or ReplanRequest.model_validate_json(job.request).request)
     accepted = await run_in_threadpool(kinds.accept_replan, day, previous, events, settings)
+    return await submit(accepted, caller=caller, settings=settings, engine=engine,
+                        dispatcher=dispatcher, wait=wait, idempotency_key=idempotency_key)
+
+
+@router.post("/weeks", status_code=202, response_model=JobOut, responses=RESPONSES,
+             summary="Plan several days at once")
+async def post_week(request: WeekRequest, caller: CallerDep, settings: SettingsDep,
+                    engine: EngineDep, dispatcher: DispatcherDep, wait: Wait = 0,
+                    idempotency_key: IdempotencyKey = None) -> Response:
+    """Accept a week-plan request (the format of `fieldplan plan-week`) as a job; the result
+    holds a day plan per day, the week's summary and every customer planned on no day."""
+    accepted = await run_in_threadpool(kinds.accept_week, request, settings)
     return await submit(accepted, caller=caller, settings=settings, engine=engine,
                         dispatcher=dispatcher, wait=wait, idempotency_key=idempotency_key)
 

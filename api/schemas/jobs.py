@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
-JobKind = Literal["plan", "replan", "allocation"]
+JobKind = Literal["plan", "replan", "week", "allocation"]
 
 
 class ProgressOut(BaseModel):

@@ -115,7 +115,7 @@ class PlanResponse(BaseModel):
                 working_seconds=s.working_time, utilisation=s.utilisation,
                 travel_cost=round(s.travel_cost / MONEY_SCALE, 2),
                 objective=round(s.objective / MONEY_SCALE, 2), preferred_visits=s.preferred_visits),
-            routes=[_route_out(r, context) for r in plan.routes],
+            routes=[route_out(r, context) for r in plan.routes],
             unassigned=[UnassignedOut(customer_id=u.customer, reason=u.reason,
                                       mandatory=u.mandatory,
                                       explanation=EXPLANATIONS[u.reason])
@@ -128,7 +128,8 @@ class PlanResponse(BaseModel):
             time_limit_hit=plan.time_limit_hit)
 
 
-def _route_out(route, context: PlanContext) -> RouteOut:
+def route_out(route, context: PlanContext) -> RouteOut:
+    """One engine route in the request's units and time zone."""
     steps = []
     for step in route.steps:
         point = None

@@ -102,7 +102,7 @@ def replan(problem: Problem, previous: Sequence[Planned], events: Events,
     """Plan the rest of the day. ``problem`` is the whole day as it now stands (fixed customers
     included; every reported position a location of its travel); ``previous`` is this
     morning's plan. ``continuity=False`` plans the rest afresh (for comparison)."""
-    from routing.solve import solve  # the solver loads on first use
+    from routing import solve  # the solver loads on first use (a lazy name of the package)
 
     rest = rest_of_day(problem, previous, events, disruption if continuity else Disruption())
     plan = solve(rest.problem, started=started, on_solution=on_solution,

@@ -197,6 +197,11 @@ class Checker:
             bad.append(f"summary value {response['summary']['value']} != {value}")
         return bad
 
+    def check_route(self, route: dict, seen: set[str]) -> list[str]:
+        """Violations of one route; its customers are added to ``seen`` (a customer already
+        in it is visited twice)."""
+        return self._check_route(route, seen)
+
     def _check_route(self, route: dict, seen: set[str]) -> list[str]:
         bad = []
         cid = route["collector_id"]

@@ -82,3 +82,20 @@ def test_replan_events_that_contradict_the_plan_exit_2_naming_the_event(tmp_path
     assert done.returncode == 2
     assert "positions[0].location.matrix_index: required with a custom matrix" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_plans_the_example_week_with_a_sheet_and_a_map_per_day(tmp_path):
+    from openpyxl import load_workbook
+
+    from verify.week import WeekChecker
+
+    out = tmp_path / "week.json"
+    done = _run("plan-week", "examples/week_request.json", "-o", str(out),
+                "-o", str(tmp_path / "week.xlsx"), "-o", str(tmp_path / "week.html"))
+    assert done.returncode in (0, 3), done.stderr
+    body = json.loads(Path("examples/week_request.json").read_text())
+    week = json.loads(out.read_text())
+    assert WeekChecker(body).check(week) == []
+    assert load_workbook(tmp_path / "week.xlsx").sheetnames == ["Week", *body["days"]]
+    for day in body["days"]:
+        assert (tmp_path / f"week-{day}.html").exists()

@@ -1,0 +1,73 @@
+"""``fieldplan plan-week``: several days planned at once."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import routing
+from api import runs
+from api.commands.common import (
+    EXIT_MANDATORY_MISSED,
+    QuietOpt,
+    TimeLimitOpt,
+    err,
+    input_errors,
+    outputs_option,
+    read_json,
+    write,
+)
+from api.commands.solve import check_suffixes, solve_and_write, with_time_limit
+from api.map_page import OSM_TILES
+from api.schemas.week import WeekRequest
+from api.week_outputs import write_week_maps, write_week_workbook
+
+WeekOutputs = outputs_option("the week plan", ".json, .xlsx (the week and a sheet per day), "
+                             ".html (a map per day, and this page linking them)")
+
+
+def plan_week(
+    request: Annotated[Path, typer.Argument(help="week-plan request (JSON)")],
+    output: WeekOutputs = None,
+    time_limit: TimeLimitOpt = None,
+    tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
+                                       "template of the .html maps")] = OSM_TILES,
+    quiet: QuietOpt = False,
+) -> None:
+    """Plan several days (1 to 7) at once: each customer on the day that suits them, promises
+    and appointments on their day, rest counted across the days, value earlier in the week
+    worth a little more.
+
+    Example: fieldplan plan-week examples/week_request.json -o week.json -o week.xlsx
+
+    Exit codes: 0 planned, 2 bad input, 3 planned but a mandatory visit is missing.
+    """
+    outputs = output or []
+    writers = {
+        ".json": lambda req, res, data, path: write(res.model_dump_json(indent=2), path),
+        ".xlsx": lambda req, res, data, path: write_week_workbook(req, data, path),
+        ".html": lambda req, res, data, path: write_week_maps(req, data, path, tiles),
+    }
+    check_suffixes(outputs, writers, request)
+    routing.warm_up()
+    started = time.monotonic()
+    with input_errors(request):
+        parsed = WeekRequest.model_validate(read_json(request))
+        if time_limit is not None:
+            parsed = with_time_limit(parsed, time_limit, request)
+        job = runs.check_week(parsed)
+    result = solve_and_write(
+        f"planning {len(parsed.customers)} customers over {len(parsed.days)} days",
+        job.context.week.problem.options.time_limit, started, quiet,
+        lambda progress: runs.plan_week(job, started=started, progress=progress),
+        lambda res, data, p: writers[p.suffix.lower()](parsed, res, data, p), outputs)
+    if not quiet:
+        s = result.summary
+        err.print(f"[bold]{result.status}[/]: {s.visits} visits over {s.days} days "
+                  f"({', '.join(map(str, s.visits_per_day))}), objective {s.objective:,.2f}, "
+                  f"{len(result.unassigned)} not planned", highlight=False)
+    if result.status == "mandatory_missed":
+        raise typer.Exit(EXIT_MANDATORY_MISSED)
