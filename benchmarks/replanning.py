@@ -56,6 +56,8 @@ def replan(
     seconds: Annotated[float, typer.Option(help="time limit of the morning plan and of each "
                                                 "re-plan")] = 10.0,
     seeds: Annotated[list[int] | None, typer.Option("--seed", help="days (repeat)")] = None,
+    threshold: Annotated[float | None, typer.Option(help="the move threshold (money); default: "
+                                                        "the service's")] = None,
     out: Annotated[str | None, typer.Option(help="append JSON lines here")] = None,
 ) -> None:
     """A generated day planned in the morning, then at 11:00 (visits done, 20 of them late, the
@@ -83,9 +85,8 @@ def replan(
         at = datetime.fromisoformat(body["collectors"][0]["shift"]["start"]).replace(hour=11)
         events = morning_events(morning, body, at=at, late=20, urgent=10, seed=seed)
         results = {}
-        for name, threshold in (("kept", None), ("afresh", 0.0)):
-            happened = dict(events) if threshold is None else {**events,
-                                                               "move_threshold": threshold}
+        for name, moving in (("kept", threshold), ("afresh", 0.0)):
+            happened = dict(events) if moving is None else {**events, "move_threshold": moving}
             started = time.monotonic()
             job = runs.check_replan(request, PlanResponse.model_validate(morning),
                                     EventsIn.model_validate(happened))
@@ -106,7 +107,8 @@ def replan(
                              "violations": len(violations),
                              "mandatory_missed": sum(u["mandatory"] for u in data["unassigned"])}
         kept, afresh = results["kept"], results["afresh"]
-        record = {"instance": f"replan-{n}x{k}-s{seed}", "seconds": seconds, **{
+        record = {"instance": f"replan-{n}x{k}-s{seed}", "seconds": seconds,
+                  "move_threshold": threshold, **{
             f"{name}_{key}": value for name, r in results.items() for key, value in r.items()},
             "value_kept": round(kept["rest_objective"] / afresh["rest_objective"], 4),
             "moves_ratio": round(kept["moved"] / max(1, afresh["moved"]), 4),

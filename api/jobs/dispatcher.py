@@ -55,7 +55,8 @@ class Dispatcher:
         self._context = multiprocessing.get_context("forkserver")
         # Each solver process runs the main script again (as __mp_main__): with the command
         # line's modules preloaded too, that costs nothing instead of a quarter of a second.
-        self._context.set_forkserver_preload(["api.jobs.worker", "api.cli"])
+        # The engines, warmed up, load there too (api.jobs.preload).
+        self._context.set_forkserver_preload(["api.jobs.preload", "api.jobs.worker", "api.cli"])
         self.alive = False
         self.generation = 0  # counts solves ended here; waiters re-read the database on change
 
