@@ -4,6 +4,7 @@ loading them inside its job's time."""
 
 import allocation
 import routing
+from routing import model  # noqa: F401  (OR-Tools' routing library, which warm_up leaves out)
 
 routing.warm_up()
 allocation.warm_up()
