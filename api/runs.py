@@ -99,13 +99,15 @@ def _progress_of(progress: Progress) -> Callable[[float | None], None]:
     return on_solution
 
 
-def check_replan(day: PlanRequest, previous: PlanResponse, events: EventsIn) -> Replan:
-    """Check what happened against the day and its plan and build the rest of the day
-    (raises ``routing.exceptions.InvalidProblem`` naming the event at fault)."""
+def check_replan(day: PlanRequest, previous: PlanResponse, events: EventsIn, *,
+                 with_travel: bool = True) -> Replan:
+    """Check what happened against the day and its plan (raises
+    ``routing.exceptions.InvalidProblem`` naming the event at fault); ``with_travel=False``
+    for a re-plan that will be solved elsewhere."""
     from routing.replan import rest_of_day
 
     try:
-        job = to_replan(day, previous, events)
+        job = to_replan(day, previous, events, with_travel=with_travel)
         rest_of_day(job.problem, job.previous, job.events, job.disruption)
     except InvalidProblem as exc:
         raise event_field(exc, events) from None

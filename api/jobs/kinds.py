@@ -80,7 +80,7 @@ def accept_replan(day: PlanRequest, previous: PlanResponse, events: EventsIn,
         warnings.append(f"options.time_limit_seconds lowered to {limit:g}, this service's maximum")
         events = events.model_copy(update={"options": options.model_copy(
             update={"time_limit_seconds": limit})})
-    runs.check_replan(day, previous, events)
+    runs.check_replan(day, previous, events, with_travel=False)
     body = ReplanRequest(request=day, plan=previous, events=events)
     return Accepted("replan", body.model_dump_json(exclude_unset=True), limit, warnings)
 

@@ -119,14 +119,13 @@ def updated_request(day: PlanRequest, events: EventsIn) -> PlanRequest:
     for k, c in enumerate(events.added):
         if c.id in ids:
             raise InvalidProblem(f"events.added[{k}].id", f"{c.id!r} is already in the day")
-    for name in ("cancelled",):
-        for k, cid in enumerate(events.cancelled):
-            if cid not in ids:
-                raise InvalidProblem(f"events.{name}[{k}]", f"unknown customer {cid!r}")
+    for k, cid in enumerate(events.cancelled):
+        if cid not in ids:
+            raise InvalidProblem(f"events.cancelled[{k}]", f"unknown customer {cid!r}")
+    ids |= {c.id for c in events.added}
     windows = {}
     for k, change in enumerate(events.new_windows):
-        if change.customer_id not in ids and change.customer_id not in {
-                c.id for c in events.added}:
+        if change.customer_id not in ids:
             raise InvalidProblem(f"events.new_windows[{k}].customer_id",
                                  f"unknown customer {change.customer_id!r}")
         windows[change.customer_id] = change.time_windows
@@ -141,15 +140,17 @@ def updated_request(day: PlanRequest, events: EventsIn) -> PlanRequest:
         else vs.model_dump(exclude_unset=True) for k, vs in update.items()}})
 
 
-def to_replan(day: PlanRequest, plan: PlanResponse, events: EventsIn) -> Replan:
-    """Check the events against the day and its plan, and build the engine's re-plan."""
+def to_replan(day: PlanRequest, plan: PlanResponse, events: EventsIn, *,
+              with_travel: bool = True) -> Replan:
+    """Check the events against the day and its plan, and build the engine's re-plan
+    (``with_travel=False``: travel left at nothing, for checking only, as ``to_problem``)."""
     request = updated_request(day, events)
     for k, cid in enumerate(events.cancelled):
         if any(d.customer_id == cid for d in [*events.done, *events.under_way]):
             raise InvalidProblem(f"events.cancelled[{k}]", f"{cid!r} is reported visited")
     extra = [(f"events.positions[{k}].location", p.location)
              for k, p in enumerate(events.positions)]
-    problem, context = to_problem(request, extra=extra)
+    problem, context = to_problem(request, extra=extra, with_travel=with_travel)
     secs = lambda moment: seconds_between(context.origin, moment)  # noqa: E731
     service = {c.id: c.service_seconds for c in request.customers}
     new: list[Fixed] = [

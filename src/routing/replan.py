@@ -119,7 +119,8 @@ def rest_of_day(problem: Problem, previous: Sequence[Planned], events: Events,
     problem or the plan."""
     check_events(problem, previous, events)
     fixed = {f.customer for f in events.fixed}
-    restarts = {c.id: restart(problem, c, events) for c in problem.collectors}
+    locations = {c.id: c.location for c in problem.customers}
+    restarts = {c.id: restart(problem, c, events, locations) for c in problem.collectors}
     collectors = tuple(going_on(c, restarts[c.id], events)
                        for c in problem.collectors if c.id not in events.stopped)
     working = {c.id for c in collectors}
@@ -137,16 +138,16 @@ def rest_of_day(problem: Problem, previous: Sequence[Planned], events: Events,
     return RestOfDay(rest, initial, restarts)
 
 
-def restart(problem: Problem, collector: Collector, events: Events) -> Restart:
+def restart(problem: Problem, collector: Collector, events: Events,
+            locations: dict[str, int]) -> Restart:
     """Where and when ``collector`` goes on: the latest of the shift's start, now, the end of
     their last fixed visit (at that customer) and their reported position; with the driving
     so far (from the start through the fixed visits to there), which the travel cap counts."""
-    by_id = {c.id: c for c in problem.customers}
     best = Restart(collector.start_location, collector.shift_start, reported=False)
     path = [collector.start_location]
     for f in sorted(events.fixed, key=lambda f: f.service_start):
         if f.collector == collector.id:
-            path.append(by_id[f.customer].location)
+            path.append(locations[f.customer])
             if f.service_end >= best.time:
                 best = Restart(path[-1], f.service_end, reported=False)
     for p in events.positions:

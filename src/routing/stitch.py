@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from routing.problem import Collector, Problem
+from routing.problem import Collector, Customer, Problem
 from routing.report import summarise
 from routing.solution import Plan, Route, Status, Step, StepKind, VisitState
 
@@ -30,12 +30,14 @@ def whole_day(problem: Problem, rest_problem: Problem, rest: Plan, fixed: Iterab
     for f in sorted(fixed, key=lambda f: f.service_start):
         by_collector.setdefault(f.collector, []).append(f)
     rest_routes = {r.collector: r for r in rest.routes}
+    customers = {c.id: c for c in problem.customers}
     routes = []
     for collector in problem.collectors:
         done = by_collector.get(collector.id, [])
         later = rest_routes.get(collector.id)
         if done or later:
-            routes.append(_route(problem, collector, done, restarts[collector.id], later,
+            routes.append(_route(problem, customers, collector, done, restarts[collector.id],
+                                 later,
                                  collector.id in stopped))
     summary = summarise(problem, routes)
     unassigned = rest.unassigned
@@ -45,10 +47,10 @@ def whole_day(problem: Problem, rest_problem: Problem, rest: Plan, fixed: Iterab
                 rest.solve_seconds, rest.time_limit_hit)
 
 
-def _route(problem: Problem, collector: Collector, done: list, at: Restart,
+def _route(problem: Problem, customers: dict[str, Customer], collector: Collector, done: list,
+           at: Restart,
            later: Route | None, stopped: bool) -> Route:
     durations, distances = problem.travel.durations, problem.travel.distances
-    customers = {c.id: c for c in problem.customers}
     if done:  # left in time to arrive at the first visit as reported, not before the shift
         first = customers[done[0].customer].location
         start = max(collector.shift_start,

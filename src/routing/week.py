@@ -19,6 +19,7 @@ one day problem in which every collector-day is a route:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -138,8 +139,6 @@ def solve_week(week: Week, *, started: float | None = None, on_solution=None,
     ``first_share`` of the time, a customer planned on a day not offered again), then the
     whole week as one problem from that plan for the rest of the time, so that customers
     move to the day that suits them best."""
-    import time
-
     from routing import solve  # the solver loads on first use (a lazy name of the package)
 
     started = time.monotonic() if started is None else started
