@@ -4,6 +4,7 @@ through the ``fieldplan.commands`` entry point (``fieldplan bench`` from ``bench
 from __future__ import annotations
 
 from importlib.metadata import entry_points
+from typing import Annotated
 
 import typer
 
@@ -13,8 +14,18 @@ app = typer.Typer(help="Plan the field visits of a collection team.", no_args_is
                   add_completion=False, pretty_exceptions_enable=False)
 
 
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"fieldplan {version('fieldplan')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main() -> None:
+def main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="print the version and exit")
+        ] = False) -> None:
     """Plan the field visits of a collection team."""
 
 

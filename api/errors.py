@@ -5,6 +5,7 @@ Every error body is ``{"detail": "...", "errors": [{"field": ..., "reason": ...}
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -28,16 +29,62 @@ def describe_validation_error(error: ValidationError) -> list[dict[str, str]]:
 
 
 def _describe(items: Iterable[dict], skip: int = 0) -> list[dict[str, str]]:
-    out = []
-    for item in items:
+    out, seen = [], set()
+    items = list(items)
+    for item in _one_per_union(items):
         cause = (item.get("ctx") or {}).get("error")
         if isinstance(cause, FieldError):
-            out.append({"field": cause.field, "reason": cause.reason})
-            continue
-        reason = str(item.get("msg", "invalid")).removeprefix("Value error, ")
-        out.append({"field": _path(tuple(item.get("loc", ()))[skip:]) or "(request)",
-                    "reason": reason})
+            described = {"field": cause.field, "reason": cause.reason}
+        else:
+            described = {"field": _path(_fields(item.get("loc", ()))[skip:]) or "(request)",
+                         "reason": _reason(item)}
+        key = (described["field"], described["reason"])
+        if key not in seen:
+            seen.add(key)
+            out.append(described)
     return out
+
+
+# Where a value may take one of several shapes (a union), the validator reports each shape it
+# tried under a tag in the location (``literal['china','us_fdcpa']``, ``function-after[...]``,
+# a class name). People see the field only, and only the shape they meant.
+_SHAPE_ERRORS = {"model_type", "dict_type", "model_attributes_type", "list_type"}
+_SCALAR_ERRORS = {"literal_error", "enum", "string_type", "int_type", "float_type", "int_parsing",
+                  "float_parsing", "bool_type", "bool_parsing"}
+
+
+def _is_tag(part) -> bool:
+    return isinstance(part, str) and ("[" in part or "(" in part
+                                      or re.fullmatch(r"[A-Z][a-z]+[A-Za-z]*", part) is not None)
+
+
+def _fields(loc) -> tuple:
+    return tuple(p for p in loc if not _is_tag(p))
+
+
+def _one_per_union(items: list[dict]) -> list[dict]:
+    groups: dict[tuple, list[dict]] = {}
+    for item in items:
+        groups.setdefault(_fields(item.get("loc", ())), []).append(item)
+    out = []
+    for item in items:
+        group = groups[_fields(item.get("loc", ()))]
+        if len(group) > 1 and any(_is_tag(p) for p in item.get("loc", ())):
+            given = item.get("input")
+            wrong_shape = (item.get("type") in _SCALAR_ERRORS and isinstance(given, dict | list)
+                           or item.get("type") in _SHAPE_ERRORS
+                           and not isinstance(given, dict | list))
+            if wrong_shape and any(other is not item for other in group):
+                continue
+        out.append(item)
+    return out or items
+
+
+def _reason(item: dict) -> str:
+    reason = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+    if item.get("type") in ("model_type", "dict_type", "model_attributes_type"):
+        return "must be an object ({...})"
+    return reason
 
 
 def describe_invalid_problem(error: InvalidInput | TooLarge) -> list[dict[str, str]]:
@@ -54,6 +101,16 @@ def _path(loc: tuple) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text
+
+
+def _allowed(request) -> list[str]:
+    """The methods the service answers on the request's path (from its OpenAPI document, which
+    the web framework builds once)."""
+    found = set()
+    for template, item in request.app.openapi()["paths"].items():
+        if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), request.url.path):
+            found |= {method.upper() for method in item}
+    return sorted(found)
 
 
 def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict:
@@ -109,9 +166,16 @@ def install(app: FastAPI) -> None:
             status_code=422)
 
     @app.exception_handler(HTTPException)
-    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse(error_body(str(exc.detail)), status_code=exc.status_code,
-                            headers=exc.headers)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        errors = None
+        if exc.status_code == 400:  # the web framework could not decode the body
+            errors = [{"field": "(body)", "reason": "not valid JSON: not UTF-8 text, or "
+                                                    "nested too deeply"}]
+        elif exc.status_code == 405:  # every method of the path, not one route's
+            headers["Allow"] = ", ".join(_allowed(request))
+        return JSONResponse(error_body(str(exc.detail), errors), status_code=exc.status_code,
+                            headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

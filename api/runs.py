@@ -63,6 +63,16 @@ class Allocation:
     held: tuple[Held, ...] = ()
 
 
+def refuse_empty(field: str, items) -> None:
+    """The rule for empty input, the same for every command and endpoint that takes work from
+    a person: a request or table with no customers (or cases) is refused, as one with no
+    collectors is, because it is almost always the wrong file. (Inside a run, an empty part,
+    such as a day of the week with no one to visit, is planned as empty.)"""
+    if not items:
+        error = allocation.InvalidAllocation if field == "cases" else InvalidProblem
+        raise error(field, "none given: there is nothing to plan (is it the right file?)")
+
+
 def check_plan(request: PlanRequest) -> DayPlan:
     """Build the engine problem of a request (raises ``routing.exceptions.InvalidProblem``)."""
     problem, context = to_problem(request)

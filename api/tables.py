@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
@@ -64,10 +65,18 @@ class TableError(ValueError):
 
 def read_table(path: Path, kind: str) -> list[dict]:
     """Rows of ``cases`` or ``collectors`` as request dicts; every bad cell is reported. Day-plan
-    columns, when present, are kept under the key ``"day"`` of each row."""
+    columns, when present, are kept under the key ``"day"`` of each row. A wrong header is
+    reported once, as ``file:1:column``; a table with no rows is refused."""
     schema: type[BaseModel] = CaseIn if kind == "cases" else CollectorIn
-    problems, rows = [], []
-    for number, raw in raw_rows(path):
+    header, numbered = table_rows(path)
+    problems = _header_problems(path.name, header, kind, schema)
+    if problems:
+        raise TableError(problems)
+    if not numbered:
+        raise TableError([{"field": f"{path.name}:2", "reason": "the table has no rows under "
+                           "its header: there is nothing to plan (is it the right file?)"}])
+    rows, first_row = [], {}
+    for number, raw in numbered:
         row, day = _row(raw, kind)
         for column, reason in _day_problems(day):
             problems.append({"field": f"{path.name}:{number}:{column}", "reason": reason})
@@ -78,12 +87,43 @@ def read_table(path: Path, kind: str) -> list[dict]:
                 column = _column(item["loc"], kind)
                 problems.append({"field": f"{path.name}:{number}:{column}",
                                  "reason": item["msg"].removeprefix("Value error, ")})
+        key = row.get("id")
+        if key in first_row:
+            problems.append({"field": f"{path.name}:{number}:id", "reason":
+                             f"duplicate id {key!r} (first in row {first_row[key]})"})
+        elif key is not None:
+            first_row[key] = number
         if day:
             row["day"] = day
         rows.append(row)
     if problems:
         raise TableError(problems)
     return rows
+
+
+def _header_problems(name: str, header: list[str], kind: str, schema: type[BaseModel]
+                     ) -> list[dict[str, str]]:
+    """Unknown, repeated and missing columns of a header, each once."""
+    if not header:
+        return [{"field": f"{name}:1", "reason": "the file is empty: give a header row and "
+                                                  "one row per " + kind.removesuffix("s")}]
+    known = (set(schema.model_fields) - {POINT[kind]}) | {"lat", "lon"} | DAY_COLUMNS[kind]
+    problems, seen = [], set()
+    for column in header:
+        canonical = ALIASES.get(column, column)
+        if not column:
+            continue
+        if canonical not in known:
+            problems.append({"field": f"{name}:1:{column}", "reason": "unknown column; known "
+                             "columns: " + ", ".join(sorted(known))})
+        elif canonical in seen:
+            problems.append({"field": f"{name}:1:{column}", "reason": "the column is given twice"})
+        seen.add(canonical)
+    required = {f for f, info in schema.model_fields.items() if info.is_required()}
+    required = (required - {POINT[kind]}) | {"lat", "lon"}
+    for column in sorted(required - seen):
+        problems.append({"field": f"{name}:1", "reason": f"the column {column} is missing"})
+    return problems
 
 
 def allocation_rows(rows: list[dict]) -> list[dict]:
@@ -93,21 +133,50 @@ def allocation_rows(rows: list[dict]) -> list[dict]:
 
 def raw_rows(path: Path):
     """(row number, {header: text}) of a .csv or .xlsx file."""
+    return table_rows(path)[1]
+
+
+def table_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+    """The header (stripped) and the (row number, {header: text}) of a .csv (UTF-8, with or
+    without a byte-order mark) or .xlsx file; rows with no filled cell are skipped."""
+    if path.is_dir():
+        raise TableError([{"field": str(path), "reason": "is a folder; give a .csv or .xlsx "
+                                                         "file"}])
     if not path.exists():
         raise TableError([{"field": str(path), "reason": "no such file"}])
     if path.suffix.lower() == ".xlsx":
-        yield from _excel_rows(path)
-        return
+        return _excel_rows(path)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            for number, raw in enumerate(csv.DictReader(f), start=2):  # row 1: the header
-                yield number, raw
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise TableError([{"field": str(path), "reason": f"not a readable CSV file (UTF-8): "
-                                                         f"{exc}"}]) from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise TableError([{"field": str(path), "reason": f"cannot be read: "
+                                                         f"{exc.strerror or exc}"}]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TableError([{"field": str(path), "reason": not_utf8(raw)}]) from None
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows = [(number, row) for number, row in enumerate(reader, start=2)  # row 1: header
+                if any((v or "").strip() for k, v in row.items() if k is not None)
+                or row.get(None)]
+        header = [(h or "").strip() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise TableError([{"field": str(path), "reason": f"not a readable CSV file: {exc}"}]
+                         ) from None
+    return header, rows
 
 
-def _excel_rows(path: Path):
+def not_utf8(raw: bytes) -> str:
+    """Why bytes that are not UTF-8 were refused, naming GBK when they read as GBK."""
+    try:
+        raw.decode("gbk")
+    except UnicodeDecodeError:
+        return "not UTF-8 text; save the file as UTF-8"
+    return "the file is in GBK (or another Chinese encoding), not UTF-8; save the file as UTF-8"
+
+
+def _excel_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
     from openpyxl import load_workbook
 
     try:
@@ -118,6 +187,7 @@ def _excel_rows(path: Path):
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+    out = []
     for number, values in enumerate(rows, start=2):
         if all(v is None or str(v).strip() == "" for v in values):
             continue
@@ -126,8 +196,11 @@ def _excel_rows(path: Path):
         extra = [t for t in texts[len(header):] if t]
         if extra:  # cells beyond the header, as csv.DictReader reports them
             raw[None] = extra
-        yield number, raw
+        out.append((number, raw))
     book.close()
+    while header and not header[-1]:
+        header.pop()
+    return header, out
 
 
 def _cell(value) -> str:

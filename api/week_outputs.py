@@ -63,9 +63,10 @@ def write_week_workbook(request: WeekRequest, week: dict, path: Path) -> None:
     book.save(path)
 
 
-def write_week_maps(request: WeekRequest, week: dict, path: Path, tiles: str) -> None:
-    """A map page per day beside ``path`` (``NAME-YYYY-MM-DD.html``), and at ``path`` a page
-    linking them."""
+def write_week_maps(request: WeekRequest, week: dict, path: Path, tiles: str, *,
+                    index: Path | None = None) -> None:
+    """A map page per day beside ``path`` (``NAME-YYYY-MM-DD.html``), and at ``path`` (or
+    ``index``, to be moved there) a page linking them."""
     links = []
     for entry in week["days"]:
         day = day_request(request, date.fromisoformat(entry["date"]))
@@ -75,5 +76,5 @@ def write_week_maps(request: WeekRequest, week: dict, path: Path, tiles: str) ->
         page.write_text(map_page.render(day, entry["plan"], tile_url=tiles), encoding="utf-8")
         links.append(f'<li><a href="{page.name}">{entry["date"]}</a>: '
                      f'{entry["plan"]["summary"]["visits"]} visits</li>')
-    path.write_text("<!doctype html><meta charset=utf-8><title>Week plan</title>"
+    (index or path).write_text("<!doctype html><meta charset=utf-8><title>Week plan</title>"
                     "<h1>Week plan</h1><ul>" + "".join(links) + "</ul>", encoding="utf-8")

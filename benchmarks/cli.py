@@ -95,9 +95,9 @@ def toptw(
     out: OutOpt = None,
     sets: Annotated[list[str] | None, typer.Option("--set", help="instance sets")] = None,
 ) -> None:
-    """TOPTW: maximise the collected score with m paths. Every plan is re-checked and scored
-    from the instance file by the independent TOPTW checker (verify.toptw); a plan it finds
-    infeasible scores 0."""
+    """TOPTW: maximise the collected score with m paths. Every plan is re-checked
+    and scored from the instance file by the independent TOPTW checker
+    (verify.toptw); a plan it finds infeasible scores 0."""
     best = inst.toptw_bks(data)
     ms = m or [1, 2, 3, 4]
     wanted = {n.lower() for n in instances} if instances else None
@@ -146,9 +146,9 @@ def gap(
                                       "run (the allocation engine's exact method)")] = True,
     out: OutOpt = None,
 ) -> None:
-    """Generalized Assignment Problem (minimise cost), solved by the allocation engine's exact
-    method (CP-SAT, then large-neighbourhood search); gap to the best-known value of
-    ``gap/bks_gap.csv``."""
+    """Generalized Assignment Problem (minimise cost), solved by the allocation
+    engine's exact method (CP-SAT, then large-neighbourhood search); gap to the
+    best-known value of ``gap/bks_gap.csv``."""
     from allocation import lns as neighbourhoods
     from allocation.model import solve_exact
     from benchmarks.gap import gap_table, read_gap
@@ -200,8 +200,9 @@ def portfolio(
     method: Annotated[str, typer.Option(help="auto, exact or scalable")] = "auto",
     out: OutOpt = None,
 ) -> None:
-    """Generated portfolios allocated end to end (validation, candidates, solve, report), with
-    the gap to the LP bound, wall time and peak memory (run one size per process for memory)."""
+    """Generated portfolios allocated end to end (validation, candidates, solve,
+    report), with the gap to the LP bound, wall time and peak memory (run one
+    size per process for memory)."""
     from allocation import solve as allocate
     from api.schemas.allocation import AllocationRequest, to_allocation_problem, warnings_for
     from api.schemas.allocation_out import AllocationResponse
@@ -243,11 +244,13 @@ def collection(
              "skills, crews or preferred collectors, which PyVRP cannot state)")] = None,
     out: OutOpt = None,
 ) -> None:
-    """Generated collection days (value minus travel cost), with time and peak memory.
+    """Generated collection days (value minus travel cost), with time and peak
+    memory.
 
-    Every plan is re-checked by the independent checker of the test suite (its own travel
-    times and scheduler), and its objective recomputed from the request. Peak memory is the
-    process's high-water mark, so run one size per process to read it alone."""
+    Every plan is re-checked by the independent checker of the test suite (its
+    own travel times and scheduler), and its objective recomputed from the
+    request. Peak memory is the process's high-water mark, so run one size per
+    process to read it alone."""
     from api.schemas.plan import PlanRequest, to_problem
 
     if compare not in (None, "pyvrp"):
@@ -348,9 +351,10 @@ def api(
     max_queued: Annotated[int, typer.Option(help="FIELDPLAN_MAX_QUEUED of the server")] = 100,
     out: OutOpt = None,
 ) -> None:
-    """Load a local server (127.0.0.1) with small day plans sent with ?wait=: throughput,
-    latency percentiles, errors (429 is deliberate back-pressure, not an error) and the API's
-    overhead over the bare solve of the same request."""
+    """Load a local server (127.0.0.1) with small day plans sent with ?wait=:
+    throughput, latency percentiles, errors (429 is deliberate back-pressure,
+    not an error) and the API's overhead over the bare solve of the same
+    request."""
     from benchmarks import load_api
 
     result = load_api.run(requests=requests, concurrency=concurrency, customers=customers,

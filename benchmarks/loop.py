@@ -48,8 +48,9 @@ def followup(
     seed: Annotated[int, typer.Option(help="random seed of the history")] = 0,
     out: OutOpt = None,
 ) -> None:
-    """The follow-up policy applied to a whole book for one day: seconds to decide every
-    customer (the history already in memory) and the process's peak memory."""
+    """The follow-up policy applied to a whole book for one day: seconds to decide
+    every customer (the history already in memory) and the process's peak
+    memory."""
     from benchmarks.cli import _emit
     from followup import Hold, decide_all
 
@@ -80,8 +81,9 @@ def outcomes(
     repeats: Annotated[int, typer.Option(help="batches (new visit ids each time)")] = 3,
     out: OutOpt = None,
 ) -> None:
-    """POST /v1/outcomes to a local `fieldplan serve` on SQLite: seconds per batch (median and
-    worst), every batch new, then one batch sent again (all unchanged)."""
+    """POST /v1/outcomes to a local `fieldplan serve` on SQLite: seconds per batch
+    (median and worst), every batch new, then one batch sent again (all
+    unchanged)."""
     from api.db.case_file import register
     from api.db.engine import connect
     from benchmarks.cli import _emit
@@ -144,9 +146,9 @@ def month(
     plan_seconds: Annotated[float, typer.Option(help="each night's day-plan time limit")] = 5.0,
     out: OutOpt = None,
 ) -> None:
-    """The simulated month (`fieldplan simulate`) for each city and profile: recovery per
-    collector-day of Fieldplan and of a team without it, on the same debtors and draws, with
-    rule violations recomputed from each visit log."""
+    """The simulated month (`fieldplan simulate`) for each city and profile:
+    recovery per collector-day of Fieldplan and of a team without it, on the
+    same debtors and draws, with rule violations recomputed from each visit log."""
     from api.simulate import run
     from benchmarks.cli import _emit
     from simulation import PROFILES

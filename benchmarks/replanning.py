@@ -60,10 +60,11 @@ def replan(
                                                         "the service's")] = None,
     out: Annotated[str | None, typer.Option(help="append JSON lines here")] = None,
 ) -> None:
-    """A generated day planned in the morning, then at 11:00 (visits done, 20 of them late, the
-    busiest collector out, 10 urgent customers) re-planned two ways on the same budget: with the
-    morning plan kept where it does not cost more than the move threshold, and afresh. Both
-    plans are checked by the independent re-plan checker."""
+    """A generated day planned in the morning, then at 11:00 (visits done, 20 of
+    them late, the busiest collector out, 10 urgent customers) re-planned two
+    ways on the same budget: with the morning plan kept where it does not cost
+    more than the move threshold, and afresh. Both plans are checked by the
+    independent re-plan checker."""
     from pathlib import Path
 
     from api import runs

@@ -107,9 +107,9 @@ def week(
     baseline: Annotated[bool, typer.Option(help="also plan the days one after another")] = True,
     out: Annotated[str | None, typer.Option(help="append JSON lines here")] = None,
 ) -> None:
-    """Generated weeks planned whole against one day at a time (same rules, same total time),
-    both checked by the independent week checker; objective = value (discounted per day)
-    minus travel cost."""
+    """Generated weeks planned whole against one day at a time (same rules, same
+    total time), both checked by the independent week checker; objective = value
+    (discounted per day) minus travel cost."""
     from api import runs
     from api.schemas.week import WeekRequest
     from benchmarks.cli import _emit

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -14,10 +15,12 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from api.errors import describe_invalid_problem, describe_validation_error
-from api.tables import TableError
+from api.tables import TableError, not_utf8
 from common.errors import InvalidInput
 
-err = Console(stderr=True)
+# Soft wrap: an error line stays one line when stderr is a file or a pipe, so that scripts
+# can read ``field: reason`` line by line.
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_MANDATORY_MISSED = 0, 1, 2, 3
 
@@ -46,29 +49,84 @@ def write(text: str, output: Path | None) -> None:
         output.write_text(text + "\n", encoding="utf-8")
 
 
-def write_or_fail(writer, path: Path) -> None:
-    """Run ``writer(path)``; a file that cannot be written ends the command with exit 1 and
-    the reason (the solve is lost, so say so plainly)."""
+def check_outputs(outputs: list[Path], writers: dict) -> None:
+    """Refuse, before any work, an output with no writer for its suffix or that cannot be
+    written (a missing folder, a directory, no permission, the same file twice)."""
+    problems, seen = [], set()
+    for path in outputs:
+        name = str(path)
+        if path.suffix.lower() not in writers:
+            *first, last = writers
+            problems.append(f"{name}: use a {', '.join(first)} or {last} file")
+        elif path.resolve() in seen:
+            problems.append(f"{name}: given twice")
+        elif path.is_dir():
+            problems.append(f"{name}: is a folder; give a file name")
+        elif not path.parent.is_dir():
+            problems.append(f"{name}: the folder {path.parent} does not exist")
+        elif not os.access(path.parent, os.W_OK | os.X_OK) or (
+                path.exists() and not os.access(path, os.W_OK)):
+            problems.append(f"{name}: cannot be written (permission denied)")
+        seen.add(path.resolve())
+    if problems:
+        bad_option([{"field": "--output", "reason": reason} for reason in problems])
+
+
+def write_all(outputs: list[Path], write_one: Callable[[Path], None]) -> None:
+    """Write every output, all or none: each is written beside its place under a temporary
+    name and moved there only when all are written. A failure (the disk full, a file taken
+    away since the check) ends the command with exit 1 and the reason, and leaves no output."""
+    parts = []
     try:
-        writer(path)
+        for path in outputs:
+            part = path.with_name(f".{path.stem}.{os.getpid()}.part{path.suffix}")
+            parts.append(part)
+            write_one(path, part)
     except OSError as exc:
-        err.print(f"[red]error[/]: cannot write {path}: {exc.strerror or exc}", highlight=False)
+        for part in parts:
+            part.unlink(missing_ok=True)
+        err.print(f"[red]error[/]: cannot write {path}: {exc.strerror or exc}; nothing written",
+                  highlight=False)
         raise typer.Exit(EXIT_INTERNAL) from None
+    for path, part in zip(outputs, parts, strict=True):
+        os.replace(part, path)
 
 
 def read_json(path: Path):
-    """The JSON in ``path``; a missing or malformed file is bad input (exit 2)."""
+    """The JSON in ``path`` (UTF-8, with or without a byte-order mark); a file that is
+    missing, unreadable, not UTF-8, not JSON or nested too deeply is bad input (exit 2)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
         bad_input(path, [{"field": "(file)", "reason": "no such file"}])
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except IsADirectoryError:
+        bad_input(path, [{"field": "(file)", "reason": "is a folder; give a JSON file"}])
+    except OSError as exc:
+        bad_input(path, [{"field": "(file)", "reason": f"cannot be read: {exc.strerror or exc}"}])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        bad_input(path, [{"field": "(file)", "reason": not_utf8(raw)}])
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
         bad_input(path, [{"field": "(file)", "reason": f"not valid JSON: {exc}"}])
+    except RecursionError:
+        bad_input(path, [{"field": "(file)", "reason": "nested too deeply to be a request"}])
+
+
+def bad_option(problems: list[dict[str, str]]):
+    """Print every problem of the command line as ``option: reason`` and exit with 2."""
+    err.print("[red]error[/]: the command line is not valid:", highlight=False)
+    for p in problems:
+        err.print(f"  {p['field']}: {p['reason']}", highlight=False, markup=False)
+    raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def bad_input(path: Path, problems: list[dict[str, str]]):
     """Print every problem as ``field: reason`` and exit with 2."""
-    err.print(f"[red]error[/]: {path} is not a valid request:", highlight=False)
+    what = "table" if path.suffix.lower() in (".csv", ".xlsx") else "request"
+    err.print(f"[red]error[/]: {path} is not a valid {what}:", highlight=False)
     for p in problems:
         err.print(f"  {p['field']}: {p['reason']}", highlight=False, markup=False)
     raise typer.Exit(EXIT_BAD_INPUT)

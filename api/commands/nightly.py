@@ -14,6 +14,7 @@ from api.commands.common import (
     EXIT_MANDATORY_MISSED,
     QuietOpt,
     bad_input,
+    bad_option,
     err,
     input_errors,
     read_json,
@@ -52,13 +53,17 @@ def nightly(
 ) -> None:
     """The whole nightly job: allocate the cases, then plan every collector's day.
 
-    Day plans are made region by region (a collector's first region). Rerunning after a crash
-    resumes: the allocation and finished regions are not done again.
+    Day plans are made region by region (a collector's first region). Rerunning
+    after a crash resumes: the allocation and finished regions are not done
+    again.
 
-    Example: fieldplan nightly cases.csv collectors.csv --date 2026-12-01 --out nightly/
+    Example:
 
-    Exit codes: 0 done, 1 internal error, 2 bad input, 3 done but a mandatory case or visit is
-    missing.
+      fieldplan nightly cases.csv collectors.csv --date 2026-12-01 \\
+          --out nightly/
+
+    Exit codes: 0 done, 1 internal error, 2 bad input, 3 done but a mandatory
+    case or visit is missing.
     """
     from datetime import date as Date
 
@@ -67,7 +72,7 @@ def nightly(
     try:
         parsed_day = Date.fromisoformat(day)
     except ValueError:
-        bad_input(Path(day), [{"field": "--date", "reason": "give a date as YYYY-MM-DD"}])
+        bad_option([{"field": "--date", "reason": "give a date as YYYY-MM-DD"}])
     extra = read_json(policy) if policy is not None else {}
     options = job.NightlyOptions(
         day=parsed_day, timezone=timezone, policy=extra if isinstance(extra, dict) else {},
@@ -91,11 +96,13 @@ def demo(
 ) -> None:
     """Generate a city, allocate its cases, plan tomorrow, and write every result.
 
-    The city: 40 collectors in 4 districts, a few thousand overdue cases in buckets, some
-    evening-only, some with a promise to pay due. Everything (tables, route sheets, maps) is
-    written into one folder.
+    The city: 40 collectors in 4 districts, a few thousand overdue cases in
+    buckets, some evening-only, some with a promise to pay due. Everything
+    (tables, route sheets, maps) is written into one folder.
 
-    Example: fieldplan demo --out fieldplan-demo
+    Example:
+
+    fieldplan demo --out fieldplan-demo
     """
     from datetime import date as Date
 

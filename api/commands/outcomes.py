@@ -25,13 +25,16 @@ def import_outcomes(
                                                "offset")] = "Asia/Shanghai",
     quiet: QuietOpt = False,
 ) -> None:
-    """Record visit outcomes in the case file, all of them or none: every bad row is named
-    (file:row:column) and nothing is kept. Outcomes must name cases and collectors that a plan
-    (or `fieldplan nightly --case-file`) entered for the tenant.
+    """Record visit outcomes in the case file, all of them or none: every bad row
+    is named (file:row:column) and nothing is kept. Outcomes must name cases and
+    collectors that a plan (or `fieldplan nightly --case-file`) entered for the
+    tenant.
 
-    Example: fieldplan outcomes import 拜访结果.xlsx
+    Example:
 
-    Exit codes: 0 recorded, 2 bad input.
+    fieldplan outcomes import 拜访结果.xlsx
+
+    Exit codes: 0 recorded, 1 internal error, 2 bad input.
     """
     from api.config import Settings
     from api.db.case_file import record

@@ -16,11 +16,12 @@ from api.commands.common import (
     QuietOpt,
     TimeLimitOpt,
     bad_input,
+    check_outputs,
     err,
     input_errors,
     read_json,
 )
-from api.commands.solve import PLAN_WRITERS, PlanOutputs, check_suffixes, solve_and_write
+from api.commands.solve import PLAN_WRITERS, PlanOutputs, solve_and_write
 from api.map_page import OSM_TILES
 from api.schemas.plan_out import PlanResponse
 from api.schemas.replan import EventsIn
@@ -36,15 +37,19 @@ def replan(
                                        "template of the .html map")] = OSM_TILES,
     quiet: QuietOpt = False,
 ) -> None:
-    """Re-plan the rest of a day: visits done stay, each collector goes on from where they
-    are, and visits move to another collector only where that gains more than the threshold.
+    """Re-plan the rest of a day: visits done stay, each collector goes on from
+    where they are, and visits move to another collector only where that gains
+    more than the threshold.
 
-    Example: fieldplan replan plan.json events.json -o plan2.json -o routes2.xlsx
+    Example:
 
-    Exit codes: 0 re-planned, 2 bad input, 3 re-planned but a mandatory visit is missing.
+    fieldplan replan plan.json events.json -o plan2.json -o routes2.xlsx
+
+    Exit codes: 0 re-planned, 1 internal error, 2 bad input, 3 re-planned but a
+    mandatory visit is missing.
     """
     outputs = output or []
-    check_suffixes(outputs, PLAN_WRITERS, events)
+    check_outputs(outputs, PLAN_WRITERS)
     routing.warm_up()
     started = time.monotonic()
     with input_errors(plan):
@@ -64,7 +69,8 @@ def replan(
         f"re-planning {len(request.customers)} customers for {len(request.collectors)} "
         "collectors", job.problem.options.time_limit, started, quiet,
         lambda progress: runs.replan(job, started=started, progress=progress),
-        lambda res, data, p: PLAN_WRITERS[p.suffix.lower()](request, res, data, p, tiles),
+        lambda res, data, path, part: PLAN_WRITERS[path.suffix.lower()](
+            request, res, data, part, tiles),
         outputs)
     if not quiet:
         affected = Counter(c.collector_id for c in result.changes)

@@ -21,9 +21,12 @@ def serve(
     no_auth: Annotated[bool, typer.Option("--no-auth", help="accept requests without an API "
                                           "key (a local demo; 127.0.0.1 only)")] = False,
 ) -> None:
-    """Run the HTTP service (OpenAPI docs at /docs). Settings: FIELDPLAN_* variables.
+    """Run the HTTP service (OpenAPI docs at /docs). Settings: FIELDPLAN_*
+    variables.
 
-    Example: fieldplan keys create --tenant branch-north && fieldplan serve --port 8000
+    Example:
+
+    fieldplan keys create --tenant branch-north fieldplan serve --port 8000
     """
     import logging
     import os
@@ -61,7 +64,8 @@ def _database():
 @keys_app.command("create")
 def keys_create(tenant: Annotated[str, typer.Option(help="the branch or team the key acts for")]
                 ) -> None:
-    """Create an API key. The key is printed once, as the last line; only its digest is kept."""
+    """Create an API key. The key is printed once, as the last line; only its
+    digest is kept."""
     from api import keys
 
     if not tenant.strip() or len(tenant) > 128:

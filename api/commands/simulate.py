@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from api.commands.common import QuietOpt, bad_input, err
+from api.commands.common import QuietOpt, bad_option, err
 
 
 def simulate(
@@ -26,24 +26,27 @@ def simulate(
     start: Annotated[str, typer.Option(help="the first day, YYYY-MM-DD")] = "2026-12-07",
     quiet: QuietOpt = False,
 ) -> None:
-    """Run the loop for DAYS on a generated city: every night allocate and plan from each
-    case's history, every day draw each visit's outcome from the debtors' hidden propensities
-    and fold it back. Beside it, on the same debtors and draws, a team without Fieldplan (each
-    collector visits their own cases by days past due, nearest next, no history rules). Rule
-    violations are recomputed from each visit log alone.
+    """Run the loop for DAYS on a generated city: every night allocate and plan
+    from each case's history, every day draw each visit's outcome from the
+    debtors' hidden propensities and fold it back. Beside it, on the same
+    debtors and draws, a team without Fieldplan (each collector visits their own
+    cases by days past due, nearest next, no history rules). Rule violations are
+    recomputed from each visit log alone.
 
-    Example: fieldplan simulate --days 20 --out month/
+    Example:
+
+    fieldplan simulate --days 20 --out month/
     """
     from api import simulate as loop
     from api.simulate_report import render
     from simulation import PROFILES
 
     if profile not in PROFILES:
-        bad_input(Path(profile), [{"field": "--profile", "reason": "use " + " or ".join(PROFILES)}])
+        bad_option([{"field": "--profile", "reason": "use " + " or ".join(PROFILES)}])
     try:
         first = date.fromisoformat(start)
     except ValueError:
-        bad_input(Path(start), [{"field": "--start", "reason": "give a date as YYYY-MM-DD"}])
+        bad_option([{"field": "--start", "reason": "give a date as YYYY-MM-DD"}])
     with err.status("simulating", spinner="dots") as status:
         if quiet:
             status.stop()

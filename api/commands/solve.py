@@ -22,12 +22,14 @@ from api.commands.common import (
     QuietOpt,
     TimeLimitOpt,
     bad_input,
+    bad_option,
+    check_outputs,
     err,
     input_errors,
     outputs_option,
     read_json,
     write,
-    write_or_fail,
+    write_all,
 )
 from api.day_tables import DayTerms, day_request
 from api.map_page import OSM_TILES
@@ -67,16 +69,20 @@ def plan(
 ) -> None:
     """Plan one day: whom each collector visits, in what order, at what time.
 
-    Examples: fieldplan plan examples/plan_request.json -o plan.json
-              fieldplan plan examples/plan_request.json -o plan.json -o routes.xlsx -o map.html
-              fieldplan plan --customers customers.xlsx --collectors collectors.xlsx \\
-                  --date 2026-12-01 -o routes.xlsx -o map.html
+    Examples:
 
-    Exit codes: 0 planned, 2 bad input, 3 planned but a mandatory visit is missing.
+      fieldplan plan examples/plan_request.json -o plan.json
+      fieldplan plan examples/plan_request.json -o plan.json \\
+          -o routes.xlsx -o map.html
+      fieldplan plan --customers customers.xlsx --collectors collectors.xlsx \\
+          --date 2026-12-01 -o routes.xlsx -o map.html
+
+    Exit codes: 0 planned, 1 internal error, 2 bad input, 3 planned but a
+    mandatory visit is missing.
     """
     outputs = output or []
     source = request or customers or Path("(no input)")
-    check_suffixes(outputs, PLAN_WRITERS, source)
+    check_outputs(outputs, PLAN_WRITERS)
     routing.warm_up()  # load the solver before the clock starts
     started = time.monotonic()
     with err.status("checking the request and building the travel matrix",
@@ -93,7 +99,8 @@ def plan(
         day_plan.problem.options.time_limit, started, quiet,
         lambda progress: runs.plan(day_plan, started=started, progress=progress).model_copy(
             update={"request": parsed}),
-        lambda res, data, p: PLAN_WRITERS[p.suffix.lower()](parsed, res, data, p, tiles),
+        lambda res, data, final, part: PLAN_WRITERS[final.suffix.lower()](
+            parsed, res, data, part, tiles),
         outputs)
     if not quiet:
         s = result.summary
@@ -118,17 +125,23 @@ def assign(
                                          "(exit 2)")] = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Allocate cases to collectors: capacity, skills, territory, distance, continuity, balance.
+    """Allocate cases to collectors: capacity, skills, territory, distance,
+    continuity, balance.
 
-    Examples: fieldplan assign examples/assign_request.json -o assignment.json
-              fieldplan assign --cases cases.csv --collectors collectors.csv -o assignment.json
-              fieldplan assign --cases 案件.xlsx --collectors 催收员.xlsx -o assignment.json
+    Examples:
 
-    Exit codes: 0 allocated, 2 bad input, 3 allocated but a mandatory case is left out.
+      fieldplan assign examples/assign_request.json -o assignment.json
+      fieldplan assign --cases cases.csv --collectors collectors.csv \\
+          -o assignment.json
+      fieldplan assign --cases 案件.xlsx --collectors 催收员.xlsx \\
+          -o assignment.json
+
+    Exit codes: 0 allocated, 1 internal error, 2 bad input, 3 allocated but a
+    mandatory case is left out.
     """
     source = request or cases or Path("(no input)")
     outputs = output or []
-    check_suffixes(outputs, ALLOCATION_WRITERS, source)
+    check_outputs(outputs, ALLOCATION_WRITERS)
     allocation.warm_up()  # load the solver before the clock starts
     started = time.monotonic()
     job = _checked_allocation(source, request, cases, collectors, policy, time_limit)
@@ -141,7 +154,8 @@ def assign(
         f"allocating {len(job.request.cases)} cases to {len(job.request.collectors)} collectors",
         job.problem.options.time_limit, started, quiet,
         lambda progress: runs.allocate(job, started=started, progress=progress),
-        lambda res, data, p: ALLOCATION_WRITERS[p.suffix.lower()](res, data, p), outputs)
+        lambda res, data, final, part: ALLOCATION_WRITERS[final.suffix.lower()](res, data, part),
+        outputs)
     if not quiet:
         s = result.summary
         gap = "" if result.gap is None else f", gap to bound {100 * result.gap:.2f}%"
@@ -176,17 +190,9 @@ def with_time_limit(request, seconds: float, source: Path):
         options = type(request.options).model_validate(
             {**request.options.model_dump(), "time_limit_seconds": seconds})
     except ValidationError as exc:
-        bad_input(source, [{"field": "--time-limit", "reason": item["msg"]}
-                           for item in exc.errors(include_url=False)])
+        bad_option([{"field": "--time-limit", "reason": item["msg"]}
+                    for item in exc.errors(include_url=False)])
     return request.model_copy(update={"options": options})
-
-
-def check_suffixes(outputs: list[Path], writers: dict, source: Path) -> None:
-    unknown = [str(p) for p in outputs if p.suffix.lower() not in writers]
-    if unknown:
-        *first, last = writers
-        bad_input(source, [{"field": "--output", "reason": f"{', '.join(unknown)}: use a "
-                                                            f"{', '.join(first)} or {last} file"}])
 
 
 def _checked_plan(source: Path, request: Path | None, customers: Path | None,
@@ -200,7 +206,7 @@ def _checked_plan(source: Path, request: Path | None, customers: Path | None,
             try:
                 terms = replace(terms, day=date.fromisoformat(day))
             except ValueError:
-                bad_input(Path(day), [{"field": "--date", "reason": "give a date as YYYY-MM-DD"}])
+                bad_option([{"field": "--date", "reason": "give a date as YYYY-MM-DD"}])
             parsed = day_request(read_table(collectors, "collectors"),
                                  read_table(customers, "cases"), None, terms)
         else:
@@ -209,6 +215,7 @@ def _checked_plan(source: Path, request: Path | None, customers: Path | None,
         if parsed.case_file:
             bad_input(source, [{"field": "case_file", "reason": "only the HTTP service keeps a "
                                 "case file; give each customer's history instead"}])
+        runs.refuse_empty("customers", parsed.customers)
         if time_limit is not None:
             parsed = with_time_limit(parsed, time_limit, source)
         return runs.check_plan(parsed)
@@ -231,6 +238,7 @@ def _checked_allocation(source: Path, request: Path | None, cases: Path | None,
             bad_input(source, [{"field": "(input)", "reason": "give REQUEST.json, or --cases "
                                                                "and --collectors"}])
         parsed = AllocationRequest.model_validate(body)
+        runs.refuse_empty("cases", parsed.cases)
         if time_limit is not None:
             parsed = with_time_limit(parsed, time_limit, source)
         return runs.check_allocation(parsed)
@@ -239,8 +247,9 @@ def _checked_allocation(source: Path, request: Path | None, cases: Path | None,
 def solve_and_write(what: str, limit: float, started: float, quiet: bool,
                      solve: Callable[[runs.Progress], Any], write_one: Callable,
                      outputs: list[Path]):
-    """Solve with a status line showing progress, then write every output (JSON on standard
-    output when none is named)."""
+    """Solve with a status line showing progress, then write every output, all or none (JSON
+    on standard output when none is named); ``write_one(result, data, path, part)`` writes the
+    output of ``path`` at ``part``."""
     with err.status(f"{what} (up to {limit:g} s)", spinner="dots") as status:
         def on_progress(progress: dict) -> None:
             if quiet or progress["best_objective"] is None:
@@ -257,7 +266,6 @@ def solve_and_write(what: str, limit: float, started: float, quiet: bool,
         if not outputs:
             write(result.model_dump_json(indent=2), None)
         data = result.model_dump(mode="json")
-        for path in outputs:
-            status.update(f"writing {path}")
-            write_or_fail(lambda p: write_one(result, data, p), path)
+        status.update("writing " + ", ".join(map(str, outputs)))
+        write_all(outputs, lambda path, part: write_one(result, data, path, part))
     return result

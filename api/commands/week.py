@@ -14,13 +14,14 @@ from api.commands.common import (
     EXIT_MANDATORY_MISSED,
     QuietOpt,
     TimeLimitOpt,
+    check_outputs,
     err,
     input_errors,
     outputs_option,
     read_json,
     write,
 )
-from api.commands.solve import check_suffixes, solve_and_write, with_time_limit
+from api.commands.solve import solve_and_write, with_time_limit
 from api.map_page import OSM_TILES
 from api.schemas.week import WeekRequest
 from api.week_outputs import write_week_maps, write_week_workbook
@@ -37,25 +38,31 @@ def plan_week(
                                        "template of the .html maps")] = OSM_TILES,
     quiet: QuietOpt = False,
 ) -> None:
-    """Plan several days (1 to 7) at once: each customer on the day that suits them, promises
-    and appointments on their day, rest counted across the days, value earlier in the week
-    worth a little more.
+    """Plan several days (1 to 7) at once: each customer on the day that suits
+    them, promises and appointments on their day, rest counted across the days,
+    value earlier in the week worth a little more.
 
-    Example: fieldplan plan-week examples/week_request.json -o week.json -o week.xlsx
+    Example:
 
-    Exit codes: 0 planned, 2 bad input, 3 planned but a mandatory visit is missing.
+      fieldplan plan-week examples/week_request.json -o week.json \\
+          -o week.xlsx
+
+    Exit codes: 0 planned, 1 internal error, 2 bad input, 3 planned but a
+    mandatory visit is missing.
     """
     outputs = output or []
     writers = {
-        ".json": lambda req, res, data, path: write(res.model_dump_json(indent=2), path),
-        ".xlsx": lambda req, res, data, path: write_week_workbook(req, data, path),
-        ".html": lambda req, res, data, path: write_week_maps(req, data, path, tiles),
+        ".json": lambda req, res, data, path, part: write(res.model_dump_json(indent=2), part),
+        ".xlsx": lambda req, res, data, path, part: write_week_workbook(req, data, part),
+        ".html": lambda req, res, data, path, part: write_week_maps(req, data, path, tiles,
+                                                                   index=part),
     }
-    check_suffixes(outputs, writers, request)
+    check_outputs(outputs, writers)
     routing.warm_up()
     started = time.monotonic()
     with input_errors(request):
         parsed = WeekRequest.model_validate(read_json(request))
+        runs.refuse_empty("customers", parsed.customers)
         if time_limit is not None:
             parsed = with_time_limit(parsed, time_limit, request)
         job = runs.check_week(parsed)
@@ -63,7 +70,8 @@ def plan_week(
         f"planning {len(parsed.customers)} customers over {len(parsed.days)} days",
         job.context.week.problem.options.time_limit, started, quiet,
         lambda progress: runs.plan_week(job, started=started, progress=progress),
-        lambda res, data, p: writers[p.suffix.lower()](parsed, res, data, p), outputs)
+        lambda res, data, path, part: writers[path.suffix.lower()](parsed, res, data, path, part),
+        outputs)
     if not quiet:
         s = result.summary
         err.print(f"[bold]{result.status}[/]: {s.visits} visits over {s.days} days "

@@ -50,6 +50,7 @@ def accept_plan(request: PlanRequest, settings: Settings) -> Accepted:
 
     Raises ``TooLarge``, or ``routing.exceptions.InvalidProblem`` when the request is valid JSON
     but not a plannable day."""
+    runs.refuse_empty("customers", request.customers)
     _cap("customers", len(request.customers), settings.max_customers, "FIELDPLAN_MAX_CUSTOMERS")
     _cap("collectors", len(request.collectors), settings.max_plan_collectors,
          "FIELDPLAN_MAX_PLAN_COLLECTORS")
@@ -89,6 +90,7 @@ def accept_week(request: WeekRequest, settings: Settings) -> Accepted:
     """Check a week-plan request against the caps and the engine's invariants.
 
     Raises ``TooLarge``, or ``routing.exceptions.InvalidProblem``."""
+    runs.refuse_empty("customers", request.customers)
     _cap("customers", len(request.customers), settings.max_customers, "FIELDPLAN_MAX_CUSTOMERS")
     _cap("collectors", len(request.collectors), settings.max_plan_collectors,
          "FIELDPLAN_MAX_PLAN_COLLECTORS")
@@ -107,6 +109,7 @@ def accept_allocation(request: AllocationRequest, settings: Settings) -> Accepte
     """Check an allocation request against the caps and the engine's invariants.
 
     Raises ``TooLarge``, or ``allocation.exceptions.InvalidAllocation``."""
+    runs.refuse_empty("cases", request.cases)
     _cap("cases", len(request.cases), settings.max_cases, "FIELDPLAN_MAX_CASES")
     _cap("collectors", len(request.collectors), settings.max_allocation_collectors,
          "FIELDPLAN_MAX_ALLOCATION_COLLECTORS")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -87,9 +88,16 @@ def _by_idempotency_key(session: Session, tenant: str, key: str, request_hash: s
 
 
 def get(engine: Engine, tenant: str, job_id: str) -> Job | None:
-    """A job of this tenant (another tenant's job does not exist, as far as the caller knows)."""
+    """A job of this tenant (another tenant's job does not exist, as far as the caller knows).
+    An id that no job could have (the wrong length, other characters, a NUL byte that a
+    database would refuse) is not looked up."""
+    if not _JOB_ID.fullmatch(job_id):
+        return None
     with Session(engine) as session:
         return session.scalar(select(Job).where(Job.id == job_id, Job.tenant == tenant))
+
+
+_JOB_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex
 
 
 def status_of(engine: Engine, job_id: str) -> str | None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
-from pydantic import AwareDatetime
 
 from api.deps import ERRORS, CallerDep, DispatcherDep, EngineDep
 from api.jobs import store
 from api.jobs.views import job_json, job_out
-from api.schemas.common import ErrorOut
+from api.schemas.common import ErrorOut, Instant
 from api.schemas.jobs import JobKind, JobOut, JobPage, JobStatus
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=ERRORS)
@@ -21,8 +20,8 @@ _NOT_FOUND = {404: {"model": ErrorOut, "description": "no such job for this tena
 @router.get("", response_model=JobPage, summary="List your jobs")
 def list_jobs(caller: CallerDep, engine: EngineDep,
               kind: JobKind | None = None, status: JobStatus | None = None,
-              created_after: AwareDatetime | None = None,
-              created_before: AwareDatetime | None = None,
+              created_after: Instant | None = None,
+              created_before: Instant | None = None,
               limit: Annotated[int, Query(ge=1, le=200)] = 50,
               cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description=(
                   "next_cursor of the previous page"))] = None) -> JobPage:
@@ -46,22 +45,25 @@ def get_job(job_id: str, caller: CallerDep, engine: EngineDep) -> Response:
 
 
 @router.delete("/{job_id}", response_model=JobOut,
-               responses={**_NOT_FOUND, 409: {"model": ErrorOut,
-                                              "description": "the job has already finished"}},
+               responses={**_NOT_FOUND, 409: {"model": ErrorOut, "description":
+                                              "the job has already finished, or was cancelled"}},
                summary="Cancel a job")
 def cancel_job(job_id: str, caller: CallerDep, engine: EngineDep,
                dispatcher: DispatcherDep) -> Response:
-    """Cancel a queued or running job; a running solve is stopped at once."""
-    _own(engine, caller.tenant, job_id)
+    """Cancel a queued or running job; a running solve is stopped at once. A job that has
+    finished (succeeded, failed or cancelled before) answers 409."""
+    before = _own(engine, caller.tenant, job_id)
+    if before.status in store.FINISHED:
+        raise HTTPException(409, f"job {job_id} is already {before.status}")
     job = store.cancel(engine, caller.tenant, caller.key_id, job_id)
     if job.status != store.CANCELLED:
-        raise HTTPException(409, f"job {job_id} has already {job.status}")
+        raise HTTPException(409, f"job {job_id} is already {job.status}")
     dispatcher.poke()
     return Response(job_json(job), media_type="application/json")
 
 
 def _own(engine, tenant: str, job_id: str):
-    job = store.get(engine, tenant, job_id) if len(job_id) <= 32 else None
+    job = store.get(engine, tenant, job_id)
     if job is None:
         raise HTTPException(404, f"no job {job_id}")
     return job

@@ -20,6 +20,10 @@ from api.schemas.jobs import JobOut
 RESPONSES = {
     200: {"model": JobOut, "description": "finished within ?wait= (the body carries the result)"},
     413: {"model": ErrorOut, "description": "the body is larger than FIELDPLAN_MAX_BODY_BYTES"},
+    422: {"model": ErrorOut, "description": "a field of the request is not valid (`errors` "
+                                            "names each one and says why), or the "
+                                            "Idempotency-Key was used before with a different "
+                                            "request"},
     429: {"model": ErrorOut, "description": "the queue is full; retry after `Retry-After` "
                                             "seconds"},
 }

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, BaseModel, ConfigDict, Field, model_validator
 
 from common.geo import CoordinateSystem
 
@@ -50,6 +51,19 @@ MAX_COUNT = 10_000_000
 MAX_SEED = 2**31 - 1
 
 TimeZoneName = Annotated[str, AfterValidator(_zone)]
+
+
+def _written_time(value):
+    if not (isinstance(value, datetime)
+            or isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}", value)):
+        raise ValueError("give a time as ISO 8601 with its offset, e.g. "
+                         "2026-12-01T09:00:00+08:00")
+    return value
+
+
+# A time written out with its offset: a bare number (which the validator would otherwise read
+# as seconds since 1970) is refused.
+Instant = Annotated[AwareDatetime, BeforeValidator(_written_time)]
 Id = Annotated[str, Field(min_length=1, max_length=128)]
 
 

@@ -187,6 +187,20 @@ class OptionsIn(Strict):
     work_limit: int = Field(5000, ge=1, le=10_000_000)
 
 
+def day_span(day: date, timezone: str, shifts) -> tuple[datetime, datetime]:
+    """The planned day in its time zone, widened by any shift that runs past midnight."""
+    start = datetime.combine(day, time(0), ZoneInfo(timezone))
+    end = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(timezone))
+    for shift in shifts:
+        start, end = min(start, shift.start), max(end, shift.end)
+    return start, end
+
+
+def on_the_day(windows, span: tuple[datetime, datetime]) -> bool:
+    """Whether a customer's windows (none: any time) touch the planned day."""
+    return not windows or any(w.start < span[1] and w.end > span[0] for w in windows)
+
+
 class PlanRequest(Strict):
     """A request for one day's visit plan."""
 
@@ -218,9 +232,20 @@ class PlanRequest(Strict):
             brk = c.lunch_break
             if brk and (brk.earliest_start < c.shift.start or brk.latest_end > c.shift.end):
                 raise FieldError(f"collectors[{k}].lunch_break", "must lie inside the shift")
+        self._check_windows_on_the_day()
         if self.travel.matrix is not None:
             self._check_matrix()
         return self
+
+    def _check_windows_on_the_day(self) -> None:
+        """A customer whose windows all lie on other days than the plan's cannot be met this
+        day; that is a mistake in the request (a wrong date), not a reason to leave them out."""
+        span = day_span(self.date, self.timezone, [c.shift for c in self.collectors])
+        for k, c in enumerate(self.customers):
+            if not on_the_day(c.time_windows, span):
+                raise FieldError(f"customers[{k}].time_windows",
+                                 f"no window on {self.date}, the plan's date; give windows on "
+                                 "that day, or plan the day the windows are on")
 
     def _check_matrix(self) -> None:
         matrix = self.travel.matrix

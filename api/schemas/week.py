@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
-from api.schemas.common import Id, Location, Strict, TimeZoneName, Window
+from api.schemas.common import FieldError, Id, Location, Strict, TimeZoneName, Window
 from api.schemas.follow_up import Held
 from api.schemas.plan import (
     CustomerIn,
@@ -20,6 +20,8 @@ from api.schemas.plan import (
     PlanRequest,
     PolicyIn,
     TravelIn,
+    day_span,
+    on_the_day,
     to_problem,
 )
 from routing import Collector, Customer, Problem, Reason
@@ -80,7 +82,7 @@ class WeekRequest(Strict):
     def _consistent(self) -> WeekRequest:
         for k in range(1, len(self.days)):
             if self.days[k] <= self.days[k - 1]:
-                raise ValueError(f"days[{k}]: {self.days[k]} is not after {self.days[k - 1]} "
+                raise FieldError(f"days[{k}]", f"{self.days[k]} is not after {self.days[k - 1]} "
                                  "(give each day once, in order)")
         days = set(self.days)
         zone = ZoneInfo(self.timezone)
@@ -89,15 +91,21 @@ class WeekRequest(Strict):
             for k, s in enumerate(c.shifts):
                 where = f"collectors[{j}].shifts[{k}]"
                 if s.date not in days:
-                    raise ValueError(f"{where}.date: {s.date} is not one of the days")
+                    raise FieldError(f"{where}.date", f"{s.date} is not one of the days")
                 if s.shift.start.astimezone(zone).date() != s.date:
-                    raise ValueError(f"{where}.shift: starts on another day than {s.date}")
+                    raise FieldError(f"{where}.shift", f"starts on another day than {s.date}")
                 if previous is not None and s.shift.start < previous:
-                    raise ValueError(f"{where}: overlaps or comes before the shift before it")
+                    raise FieldError(where, "overlaps or comes before the shift before it")
                 previous = s.shift.end
+        spans = [day_span(d, self.timezone, [s.shift for c in self.collectors
+                                              for s in c.shifts if s.date == d])
+                 for d in self.days]
         for k, c in enumerate(self.customers):
             if c.due_on is not None and c.due_on not in days:
-                raise ValueError(f"customers[{k}].due_on: {c.due_on} is not one of the days")
+                raise FieldError(f"customers[{k}].due_on", f"{c.due_on} is not one of the days")
+            if not any(on_the_day(c.time_windows, span) for span in spans):
+                raise FieldError(f"customers[{k}].time_windows", "no window on any of the "
+                                 "days; give windows on the days of the plan")
         return self
 
 
@@ -117,8 +125,9 @@ def day_request(request: WeekRequest, day: date) -> PlanRequest | None:
     if not working:
         return None
     customers = []
+    span = day_span(day, request.timezone, [s.shift for s in working.values()])
     for c in request.customers:
-        if c.due_on is not None and c.due_on != day:
+        if c.due_on is not None and c.due_on != day or not on_the_day(c.time_windows, span):
             continue
         allowed = None if c.allowed_collectors is None else [
             a for a in c.allowed_collectors if a in working]

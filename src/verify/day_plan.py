@@ -79,6 +79,14 @@ class Checker:
         return (datetime.combine(self.day, start, zone).timestamp(),
                 datetime.combine(end_day, end, zone).timestamp())
 
+    def on_the_day(self, customer: dict) -> bool:
+        """Whether the customer's own windows (if any) touch the plan's day."""
+        zone = ZoneInfo(self.req["timezone"])
+        lo = datetime.combine(self.day, time(0), zone).timestamp()
+        hi = datetime.combine(self.day + timedelta(days=1), time(0), zone).timestamp()
+        own = customer.get("time_windows") or []
+        return not own or any(ts(w["start"]) < hi and ts(w["end"]) > lo for w in own)
+
     def windows(self, customer: dict) -> list[tuple[float, float]]:
         """The customer's windows cut to legal hours (and, after nobody was at home, to the
         parts of the day not yet tried, where those leave room for the visit)."""
@@ -302,6 +310,8 @@ class Checker:
         if reason == "resting_after_recent_visit":
             return None if self.resting(cust) else "not resting"
         if reason == "outside_legal_hours":
+            if not self.on_the_day(cust):
+                return "no window on the plan's day: not a matter of legal hours"
             fits = any(b - a >= service for a, b in windows)
             return None if not fits else "a legal window fits"
         if reason == "needs_two_person_crew":

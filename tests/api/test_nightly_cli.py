@@ -210,12 +210,14 @@ def test_plan_from_tables_and_assign_to_every_format(tmp_path):
     assert book["Cases"].max_row == 1 + allocation["summary"]["cases"]
 
 
-def test_an_output_that_cannot_be_written_exits_1_with_the_reason(tmp_path):
-    """Exit 1 is the environment's or our fault, never the input's; the reason is printed."""
-    done = _run("plan", "examples/plan_request_matrix.json", "-o",
-                str(tmp_path / "missing-folder" / "plan.json"))
-    assert done.returncode == 1
-    assert "cannot write" in done.stderr and "Traceback" not in done.stderr
+def test_an_output_that_cannot_be_written_is_refused_before_solving(tmp_path):
+    """Every output is checked before any work: a missing folder is bad input (exit 2), the
+    reason is printed and nothing is written."""
+    done = _run("plan", "examples/plan_request_matrix.json", "-o", str(tmp_path / "plan.json"),
+                "-o", str(tmp_path / "missing-folder" / "plan.csv"))
+    assert done.returncode == 2
+    assert "missing-folder does not exist" in done.stderr and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_nightly_strict_stops_on_warnings_before_writing_anything(tmp_path):

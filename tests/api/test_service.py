@@ -156,9 +156,10 @@ def test_cancelling_stops_a_running_solve_at_once(database_url):
         assert dispatcher.running == 0
         after = client.get(f"/v1/jobs/{job['id']}", headers=north).json()
         assert after["status"] == "cancelled" and after["result"] is None
-        # Cancelling again changes nothing (DELETE is idempotent).
-        assert client.delete(f"/v1/jobs/{job['id']}", headers=north).json()["status"] == (
-            "cancelled")
+        # Cancelling again answers 409, as for any finished job, and changes nothing.
+        again = client.delete(f"/v1/jobs/{job['id']}", headers=north)
+        assert again.status_code == 409 and "already cancelled" in again.json()["detail"]
+        assert client.get(f"/v1/jobs/{job['id']}", headers=north).json()["status"] == "cancelled"
 
 
 def test_a_tenant_cannot_list_read_or_cancel_another_tenants_jobs(database_url):
