@@ -12,6 +12,17 @@ from api.schemas.plan_out import PlanResponse
 from routing import solve
 from verify.day_plan import Checker
 
+
+def pytest_sessionstart(session) -> None:
+    """Compile the engines' numba code (or load it from its cache) once, before any test: on a
+    fresh checkout that takes most of a minute, which a service test waiting 30 s for its
+    solver process must not pay."""
+    import allocation
+    import routing
+
+    routing.warm_up()
+    allocation.warm_up()
+
 DAY = "2026-12-01"
 ZONE = "Asia/Shanghai"
 
