@@ -58,6 +58,43 @@ def day_request(members: list[dict], cases: list[dict], owner: dict[str, str] | 
         options=OptionsIn(time_limit_seconds=terms.time_limit))
 
 
+def out_of_shift(cases: list[dict], collectors: list[dict]) -> dict[str, list[str]]:
+    """The collectors who could not make a case's visit in its ``visit_window``: their shift
+    does not hold the visit's minutes inside the window (an evening-only customer and a
+    collector who goes home at 18:00). The nightly allocation does not give them the case, so
+    that its day plan can visit it. Only collectors of the case's region (or of any region)
+    are listed. Cells that do not parse are left to the day plan's own checks."""
+    shifts = {}
+    for k in collectors:
+        day = k.get("day", {})
+        try:
+            shifts[k["id"]] = (_minutes(_clock(day.get("shift_start"), defaults.SHIFT[0])),
+                               _minutes(_clock(day.get("shift_end"), defaults.SHIFT[1])))
+        except ValueError:
+            continue
+    excluded: dict[str, list[str]] = {}
+    for case in cases:
+        day = case.get("day", {})
+        if "visit_window" not in day:
+            continue
+        try:
+            first, last = (_minutes(_clock(part, time()))
+                           for part in day["visit_window"].replace("–", "-").split("-"))
+            service = int(day.get("service_minutes", defaults.SERVICE_SECONDS // 60))
+        except ValueError:
+            continue
+        region = case.get("region")
+        excluded[case["id"]] = [
+            k["id"] for k in collectors if k["id"] in shifts
+            and (k.get("regions") is None or region is None or region in k["regions"])
+            and min(last, shifts[k["id"]][1]) - max(first, shifts[k["id"]][0]) < service]
+    return {case: ids for case, ids in excluded.items() if ids}
+
+
+def _minutes(moment: time) -> int:
+    return 60 * moment.hour + moment.minute
+
+
 def _row(kind: str, row: dict, problems: list[dict[str, str]], make: Callable):
     try:
         return make()

@@ -41,7 +41,7 @@ def city(out: Path, *, cases: int = 2400, collectors_per_district: int = 10, see
         for k in range(collectors_per_district):
             home = rng.random() < 0.4
             base = branch + (rng.normal(0, 2.0, 2) if home else rng.normal(0, 0.2, 2))
-            late = rng.random() < 0.3
+            late = k % 3 == 2  # every district has a late shift for its evening-only homes
             skills = (["shanghainese"] if rng.random() < 0.5 else []) + (
                 ["senior"] if rng.random() < 0.3 else [])
             lat, lon = point(base)
@@ -72,6 +72,8 @@ def city(out: Path, *, cases: int = 2400, collectors_per_district: int = 10, see
             "visit_window": "18:00-21:00" if rng.random() < 0.12 else "",
             "promise_to_pay": "yes" if rng.random() < 0.03 else "",
             "last_visit": yesterday if rng.random() < 0.05 else ""})
+        if rows[-1]["promise_to_pay"]:  # the promise was made at a visit before the rest days
+            rows[-1]["last_visit"] = ""
     cases_path, collectors_path = out / "cases.csv", out / "collectors.csv"
     _write(cases_path, CASE_COLUMNS, rows)
     _write(collectors_path, COLLECTOR_COLUMNS, collectors)

@@ -19,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from api import map_page, runs
-from api.day_tables import DayTerms, day_request
+from api.day_tables import DayTerms, day_request, out_of_shift
 from api.outputs import (
     write_allocation_csv,
     write_allocation_workbook,
@@ -28,6 +28,7 @@ from api.outputs import (
 )
 from api.schemas.allocation import AllocationRequest
 from api.tables import allocation_rows, read_table
+from routing.solution import LABELS, Reason
 
 ALL = "all"
 # The tenant of the command line's case file (the service's --no-auth mode uses it too).
@@ -67,6 +68,8 @@ class RegionResult:
     visits: int
     value: float
     mandatory_missed: int
+    # The mandatory customers left out of the plan: [customer id, reason in words].
+    missed: list[list[str]] = field(default_factory=list)
     skipped: bool = False
 
 
@@ -80,6 +83,8 @@ class NightlyResult:
     mandatory_unallocated: int
     regions: dict[str, RegionResult]
     resumed: bool
+    # The mandatory cases no collector was given: [case id, why].
+    unallocated: list[list[str]] = field(default_factory=list)
 
     @property
     def mandatory_missed(self) -> bool:
@@ -106,8 +111,12 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
     before anything is written."""
     cases = read_table(cases_path, "cases")
     collectors = read_table(collectors_path, "collectors")
+    out_of_shift_by_case = out_of_shift(cases, collectors)
     body = {"cases": allocation_rows(cases), "collectors": allocation_rows(collectors),
             **options.policy}
+    for row in body["cases"]:
+        if (late := out_of_shift_by_case.get(row["id"])) is not None:
+            row["excluded_collectors"] = sorted({*row.get("excluded_collectors", []), *late})
     body.setdefault("options", {}).setdefault("time_limit_seconds", options.allocation_seconds)
     job = runs.check_allocation(AllocationRequest.model_validate(body))
     if strict and job.warnings:
@@ -168,14 +177,18 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
         results[name] = RegionResult(
             collectors=len(members), customers=len(mine), visits=plan.summary.visits,
             value=plan.summary.value,
-            mandatory_missed=sum(u.mandatory for u in plan.unassigned))
+            mandatory_missed=sum(u.mandatory for u in plan.unassigned),
+            missed=[[u.customer_id, LABELS[Reason(u.reason)]] for u in plan.unassigned
+                    if u.mandatory])
         state["regions"][name] = {k: v for k, v in vars(results[name]).items() if k != "skipped"}
         state["done"].append(key)
         _save_state(out, state)
         events("region", {"region": name, "skipped": False, "visits": plan.summary.visits})
     summary = allocation["summary"]
     return NightlyResult(allocation["status"], summary["allocated"], summary["cases"],
-                         summary["mandatory_unallocated"], results, resumed)
+                         summary["mandatory_unallocated"], results, resumed,
+                         [[u["case_id"], u["explanation"]] for u in allocation["unallocated"]
+                          if u["mandatory"]])
 
 
 def fold_outcomes(options: NightlyOptions, cases: list[dict], collectors: list[dict]

@@ -115,6 +115,14 @@ def read_json(path: Path):
         bad_input(path, [{"field": "(file)", "reason": "nested too deeply to be a request"}])
 
 
+def exit_if_missed(missed: list[tuple[str, str]]) -> None:
+    """Print each mandatory visit or case left out, ``who: why``, and exit with 3 if any."""
+    for who, why in missed:
+        err.print(f"[red]mandatory missed[/]: {who}: {why}", highlight=False)
+    if missed:
+        raise typer.Exit(EXIT_MANDATORY_MISSED)
+
+
 def bad_option(problems: list[dict[str, str]]):
     """Print every problem of the command line as ``option: reason`` and exit with 2."""
     err.print("[red]error[/]: the command line is not valid:", highlight=False)

@@ -11,11 +11,11 @@ from typing import Annotated
 import typer
 
 from api.commands.common import (
-    EXIT_MANDATORY_MISSED,
     QuietOpt,
     bad_input,
     bad_option,
     err,
+    exit_if_missed,
     input_errors,
     read_json,
 )
@@ -82,8 +82,7 @@ def nightly(
         outcomes=outcomes)
     result = _run_nightly(job, cases, collectors, out, options, quiet=quiet, json_logs=json_logs,
                           strict=strict)
-    if result.mandatory_missed:
-        raise typer.Exit(EXIT_MANDATORY_MISSED)
+    exit_if_missed(_missed(result))
 
 
 def demo(
@@ -102,7 +101,10 @@ def demo(
 
     Example:
 
-    fieldplan demo --out fieldplan-demo
+      fieldplan demo --out fieldplan-demo
+
+    Exit codes: 0 done, 1 internal error, 3 done but a mandatory case or
+    visit is missing (each is listed with the reason).
     """
     from datetime import date as Date
 
@@ -129,6 +131,19 @@ def demo(
             stem = out / "plans" / first
             err.print(f"Day plans: {out / 'plans'}/ — e.g. open {stem.with_suffix('.html')} "
                       f"in a browser (map), {stem.with_suffix('.xlsx')} (route sheets)")
+    exit_if_missed(_missed(result))
+
+
+def _missed(result) -> list[tuple[str, str]]:
+    """Every mandatory case no collector was given, and every mandatory visit left out of a
+    region's plan, with why."""
+    missed = [(f"{case} (not allocated)", why) for case, why in result.unallocated]
+    for name, region in result.regions.items():
+        missed += [(f"{customer} ({name})", why) for customer, why in region.missed]
+        if region.mandatory_missed and not region.missed:  # recorded by an older version
+            missed.append((f"region {name}", f"{region.mandatory_missed} mandatory visits; "
+                           "see its plan"))
+    return missed
 
 
 def _run_nightly(job, cases: Path, collectors: Path, out: Path, options, *, quiet: bool,

@@ -12,18 +12,18 @@ import typer
 import routing
 from api import runs
 from api.commands.common import (
-    EXIT_MANDATORY_MISSED,
     QuietOpt,
     TimeLimitOpt,
     bad_input,
     check_outputs,
     err,
+    exit_if_missed,
     input_errors,
     read_json,
 )
 from api.commands.solve import PLAN_WRITERS, PlanOutputs, solve_and_write
 from api.map_page import OSM_TILES
-from api.schemas.plan_out import PlanResponse
+from api.schemas.plan_out import PlanResponse, missed
 from api.schemas.replan import EventsIn
 
 
@@ -78,6 +78,5 @@ def replan(
                   f"{len(result.changes)} changes for {len(affected)} collectors"
                   + "".join(f"\n  {who}: {n}" for who, n in sorted(affected.items())),
                   highlight=False)
-    if result.status == "mandatory_missed":
-        raise typer.Exit(EXIT_MANDATORY_MISSED)
+    exit_if_missed(missed(result.unassigned))
 

@@ -17,7 +17,6 @@ import routing
 from api import map_page, runs
 from api.commands.common import (
     EXIT_BAD_INPUT,
-    EXIT_MANDATORY_MISSED,
     CollectorsTableOpt,
     QuietOpt,
     TimeLimitOpt,
@@ -25,6 +24,7 @@ from api.commands.common import (
     bad_option,
     check_outputs,
     err,
+    exit_if_missed,
     input_errors,
     outputs_option,
     read_json,
@@ -41,6 +41,7 @@ from api.outputs import (
 )
 from api.schemas.allocation import AllocationRequest
 from api.schemas.plan import PlanRequest
+from api.schemas.plan_out import missed
 from api.tables import allocation_rows, read_table
 
 PlanOutputs = outputs_option("the plan", ".json (the plan), .csv (stops), .xlsx (route sheets), "
@@ -108,8 +109,7 @@ def plan(
                   f"collectors, value {s.value:,.2f}, travel {s.travel_seconds / 3600:.1f} h, "
                   f"{len(result.unassigned)} not planned"
                   + (f"; written to {', '.join(map(str, outputs))}" if outputs else ""))
-    if result.status == "mandatory_missed":
-        raise typer.Exit(EXIT_MANDATORY_MISSED)
+    exit_if_missed(missed(result.unassigned))
 
 
 def assign(
@@ -164,8 +164,7 @@ def assign(
                   + (f"; written to {', '.join(map(str, outputs))}" if outputs else ""))
         for warning in result.warnings:
             err.print(f"[yellow]warning[/]: {warning}", highlight=False)
-    if result.status == "mandatory_missed":
-        raise typer.Exit(EXIT_MANDATORY_MISSED)
+    exit_if_missed([(u.case_id, u.explanation) for u in result.unallocated if u.mandatory])
 
 
 PLAN_WRITERS = {

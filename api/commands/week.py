@@ -11,11 +11,11 @@ import typer
 import routing
 from api import runs
 from api.commands.common import (
-    EXIT_MANDATORY_MISSED,
     QuietOpt,
     TimeLimitOpt,
     check_outputs,
     err,
+    exit_if_missed,
     input_errors,
     outputs_option,
     read_json,
@@ -23,6 +23,7 @@ from api.commands.common import (
 )
 from api.commands.solve import solve_and_write, with_time_limit
 from api.map_page import OSM_TILES
+from api.schemas.plan_out import missed
 from api.schemas.week import WeekRequest
 from api.week_outputs import write_week_maps, write_week_workbook
 
@@ -77,5 +78,4 @@ def plan_week(
         err.print(f"[bold]{result.status}[/]: {s.visits} visits over {s.days} days "
                   f"({', '.join(map(str, s.visits_per_day))}), objective {s.objective:,.2f}, "
                   f"{len(result.unassigned)} not planned", highlight=False)
-    if result.status == "mandatory_missed":
-        raise typer.Exit(EXIT_MANDATORY_MISSED)
+    exit_if_missed(missed(result.unassigned))

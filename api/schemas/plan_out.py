@@ -17,7 +17,20 @@ from api.schemas.plan import PlanContext, PlanRequest
 from followup import Hold
 from followup.decide import EXPLANATIONS as HOLD_EXPLANATIONS
 from routing import Plan, StepKind
-from routing.solution import EXPLANATIONS, Reason, VisitState
+from routing.solution import EXPLANATIONS, LABELS, Reason, VisitState
+
+
+def in_words(reason: str) -> str:
+    """A reason of the planner or of the follow-up policy in a few words ("day full")."""
+    try:
+        return LABELS[Reason(reason)]
+    except ValueError:
+        return reason.replace("_", " ")
+
+
+def missed(unassigned) -> list[tuple[str, str]]:
+    """The mandatory customers of ``unassigned`` (response items), each with why in words."""
+    return [(u.customer_id, in_words(u.reason)) for u in unassigned if u.mandatory]
 
 
 class Point(BaseModel):

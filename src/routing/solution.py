@@ -40,6 +40,18 @@ EXPLANATIONS: dict[Reason, str] = {
         "collectors' days are full with visits worth more (time, visit cap or travel cap).",
 }
 
+LABELS: dict[Reason, str] = {
+    Reason.RESTING: "resting after a recent visit",
+    Reason.OUTSIDE_LEGAL_HOURS: "outside legal visiting hours",
+    Reason.NEEDS_TWO_PERSON_CREW: "needs a crew of two",
+    Reason.NO_SKILLED_COLLECTOR: "no collector with the skills",
+    Reason.NO_WINDOW_FITS_SHIFT: "no window fits a shift",
+    Reason.UNREACHABLE: "cannot be reached in time",
+    Reason.NOT_WORTH_THE_TRIP: "not worth the trip",
+    Reason.DAY_FULL: "day full",
+}
+"""Each reason in a few words, for a dispatcher's map and the command line."""
+
 
 class Status(StrEnum):
     """How complete the plan is."""

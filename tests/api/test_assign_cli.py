@@ -83,6 +83,7 @@ def test_mandatory_cases_beyond_capacity_exit_3_with_a_warning(tmp_path):
     done = _run(str(path), "-o", str(tmp_path / "out.json"))
     assert done.returncode == 3
     assert "mandatory cases need 3.0 h" in done.stderr
+    assert "mandatory missed: m" in done.stderr
 
 
 GAP = DEFAULT_DATA / "gap"

@@ -56,6 +56,7 @@ def test_a_missed_mandatory_visit_exits_3_and_still_writes_the_plan(tmp_path):
     done = _run("plan", str(path), "-o", str(out))
     assert done.returncode == 3
     assert json.loads(out.read_text())["status"] == "mandatory_missed"
+    assert "mandatory missed: ptp: " in done.stderr  # which one, and why in words
 
 
 def test_replans_the_example_day_and_the_replan_passes_the_checker(tmp_path):

@@ -65,6 +65,32 @@ def test_nightly_allocates_then_plans_every_region_and_writes_every_output(tmp_p
     assert done.returncode == (3 if missed or allocation["status"] == "mandatory_missed" else 0)
 
 
+def test_nightly_names_each_missed_mandatory_visit_with_why_and_exits_3(tmp_path):
+    """A promise falls due on a customer still resting from yesterday's visit: exit 3, and the
+    customer, the region and the reason in words are printed. Evening-only cases go to the
+    collectors on the late shift, so that their visits can be planned."""
+    cases, collectors = _city(tmp_path / "in")
+    with cases.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    rows[0].update(promise_to_pay="yes", last_visit="2026-11-30", visit_window="")
+    with cases.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "out"
+    done = _run("nightly", str(cases), str(collectors), "--date", "2026-12-01", "--out", str(out),
+                "--allocation-seconds", "2", "--plan-seconds", "1", "--rest-days", "2")
+    assert done.returncode == 3, done.stderr
+    assert (f"mandatory missed: {rows[0]['id']} ({rows[0]['region']}): resting after a recent "
+            "visit") in done.stderr
+    with collectors.open(encoding="utf-8") as f:
+        late = {k["id"] for k in csv.DictReader(f) if k["shift_end"] == "21:00"}
+    owner = {a["case_id"]: a["collector_id"]
+             for a in json.loads((out / "allocation.json").read_text())["allocations"]}
+    evening = [r["id"] for r in rows if r["visit_window"] == "18:00-21:00" and r["id"] in owner]
+    assert evening and all(owner[case] in late for case in evening)
+
+
 def test_a_nightly_run_killed_midway_resumes_without_redoing_finished_regions(tmp_path):
     """SIGKILL after the first region; the rerun skips the allocation and that region."""
     cases, collectors = _city(tmp_path / "in", cases=400)
