@@ -20,7 +20,10 @@ class Settings(BaseSettings):
     auth: bool = Field(True, description="require an API key; off is allowed on 127.0.0.1 only")
     concurrent_solves: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1,
                                    description="solves running at once (one process each)")
-    max_queued: int = Field(100, ge=0, description="queued jobs beyond which submissions get 429")
+    max_queued: int = Field(100, ge=0, description="queued jobs (all tenants) beyond which "
+                                                   "submissions get 429")
+    max_queued_per_tenant: int = Field(50, ge=0, description=(
+        "queued jobs of one tenant beyond which its submissions get 429"))
     max_time_limit_seconds: float = Field(300.0, gt=0, description=(
         "a request's time limit is lowered to this"))
     max_wait_seconds: float = Field(60.0, ge=0, description="upper bound of ?wait=")

@@ -8,9 +8,10 @@ import hashlib
 import json
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -44,12 +45,33 @@ class IdempotencyConflict(Exception):
     """The Idempotency-Key was used before with a different request."""
 
 
+@dataclass(frozen=True)
+class QueueCaps:
+    """How many jobs may wait: in all, and of one tenant (so that one branch's backlog does
+    not lock the others out)."""
+
+    total: int
+    per_tenant: int
+
+
+class QueueFull(Exception):
+    """A cap of :class:`QueueCaps` is reached; the message says which."""
+
+
+# Submissions to PostgreSQL queue behind this transaction-scoped advisory lock, so that a count
+# and the insert it allows are one step. (SQLite: the insert takes the database's write lock.)
+_SUBMIT_LOCK = 0x6669656C64  # "field"
+
+
 def submit(engine: Engine, *, tenant: str, key_id: str | None, accepted: Accepted,
-           idempotency_key: str | None) -> tuple[Job, bool]:
+           idempotency_key: str | None, caps: QueueCaps | None = None) -> tuple[Job, bool]:
     """Store a new queued job, or find the one submitted before with the same idempotency key.
-    Returns the job and whether it is new."""
+    Returns the job and whether it is new. With ``caps``, the count of waiting jobs and the
+    insert are one step (parallel submissions never overshoot a cap); raises ``QueueFull``."""
     request_hash = digest(accepted.kind + "\n" + accepted.body)
     with Session(engine, expire_on_commit=False) as session:
+        if caps is not None and engine.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SUBMIT_LOCK})
         # A key used before is found by the unique constraint (callers usually look first,
         # with find_idempotent, before the queue check).
         job = Job(id=uuid.uuid4().hex, tenant=tenant, kind=accepted.kind, status=QUEUED,
@@ -57,8 +79,11 @@ def submit(engine: Engine, *, tenant: str, key_id: str | None, accepted: Accepte
                   request_hash=request_hash, request=accepted.body,
                   time_limit=accepted.time_limit, warnings=json.dumps(accepted.warnings))
         session.add(job)
-        _audit(session, tenant, key_id, "submit", job.id, accepted.kind)
         try:
+            session.flush()
+            if caps is not None:
+                _check_caps(session, tenant, caps)
+            _audit(session, tenant, key_id, "submit", job.id, accepted.kind)
             session.commit()
         except IntegrityError:
             # The key was used before, or concurrently by a request that won.
@@ -68,6 +93,19 @@ def submit(engine: Engine, *, tenant: str, key_id: str | None, accepted: Accepte
                 raise
             return earlier, False
         return job, True
+
+
+def _check_caps(session: Session, tenant: str, caps: QueueCaps) -> None:
+    """Refuse the job just inserted (counted with the others) if a cap is now exceeded."""
+    waiting = select(func.count()).select_from(Job).where(Job.status == QUEUED)
+    mine = session.scalar(waiting.where(Job.tenant == tenant)) or 0
+    if mine > caps.per_tenant:
+        raise QueueFull(f"{mine - 1} jobs of this tenant are waiting, the most one tenant may "
+                        "queue; retry later")
+    total = session.scalar(waiting) or 0
+    if total > caps.total:
+        raise QueueFull(f"{total - 1} jobs are waiting, the most this service queues; retry "
+                        "later")
 
 
 def find_idempotent(engine: Engine, tenant: str, key: str, accepted: Accepted) -> Job | None:
@@ -157,13 +195,6 @@ def _audit(session: Session, tenant: str, key_id: str | None, action: str,
            job_id: str | None, detail: str | None) -> None:
     session.add(AuditEntry(at=now(), tenant=tenant, key_id=key_id, action=action,
                            job_id=job_id, detail=detail))
-
-
-def queued_count(engine: Engine) -> int:
-    """Jobs waiting for a solver process (all tenants)."""
-    with engine.connect() as connection:
-        return connection.scalar(select(func.count()).select_from(Job)
-                                 .where(Job.status == QUEUED)) or 0
 
 
 def counts(engine: Engine) -> dict[str, int]:

@@ -54,13 +54,13 @@ def _store(accepted: Accepted, caller: Caller, settings: Settings, engine,
         earlier = store.find_idempotent(engine, caller.tenant, idempotency_key, accepted)
         if earlier is not None:
             return earlier, False
-    queued = store.queued_count(engine)
-    if queued >= settings.max_queued:
+    caps = store.QueueCaps(settings.max_queued, settings.max_queued_per_tenant)
+    try:
+        return store.submit(engine, tenant=caller.tenant, key_id=caller.key_id,
+                            accepted=accepted, idempotency_key=idempotency_key, caps=caps)
+    except store.QueueFull as exc:
         retry = max(1, int(settings.max_time_limit_seconds / 10))
-        raise HTTPException(429, f"{queued} jobs are waiting, the most this service queues; "
-                                 f"retry later", headers={"Retry-After": str(retry)})
-    return store.submit(engine, tenant=caller.tenant, key_id=caller.key_id, accepted=accepted,
-                        idempotency_key=idempotency_key)
+        raise HTTPException(429, str(exc), headers={"Retry-After": str(retry)}) from None
 
 
 async def _wait(dispatcher: Dispatcher, engine, job_id: str, seconds: float) -> None:

@@ -128,8 +128,10 @@ def test_the_same_idempotency_key_never_starts_the_same_work_twice(database_url)
 
 
 def test_a_full_queue_answers_429_with_retry_after(database_url):
-    """One solve at a time and one queued: the third submission is refused politely."""
-    with service(database_url, concurrent_solves=1, max_queued=1) as (client, north, _):
+    """One solve at a time and one queued job per tenant: the tenant's next submission is
+    refused politely, while the other tenant's is still taken."""
+    with service(database_url, concurrent_solves=1, max_queued_per_tenant=1, max_queued=3
+                 ) as (client, north, south):
         running = client.post("/v1/plans", json=slow_day(), headers=north).json()
         wait_until(client, running["id"], north, statuses=("running",))
         queued = client.post("/v1/plans", json=slow_day(), headers=north)
@@ -137,9 +139,12 @@ def test_a_full_queue_answers_429_with_retry_after(database_url):
         refused = client.post("/v1/plans", json=slow_day(), headers=north)
         assert refused.status_code == 429
         assert int(refused.headers["retry-after"]) >= 1
-        assert "waiting" in refused.json()["detail"]
-        for job_id in (running["id"], queued.json()["id"]):
-            assert client.delete(f"/v1/jobs/{job_id}", headers=north).status_code == 200
+        assert "1 jobs of this tenant are waiting" in refused.json()["detail"]
+        theirs = client.post("/v1/plans", json=slow_day(), headers=south)
+        assert theirs.status_code == 202
+        for job_id, key in ((running["id"], north), (queued.json()["id"], north),
+                            (theirs.json()["id"], south)):
+            assert client.delete(f"/v1/jobs/{job_id}", headers=key).status_code == 200
 
 
 def test_cancelling_stops_a_running_solve_at_once(database_url):
