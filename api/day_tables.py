@@ -146,6 +146,8 @@ def _customer(row: dict, at, allowed: list[str] | None, preferred: str | None,
         fields["service_seconds"] = 60 * int(day["service_minutes"])
     if "last_visit" in day:
         fields["last_visit"] = date.fromisoformat(day["last_visit"])
+    if "address" in day:
+        fields["address"] = day["address"]
     return CustomerIn(id=row["id"], location=Location.model_validate(row["location"]),
                       required_skills=row.get("required_skills", []),
                       mandatory=is_true(day.get("promise_to_pay")),

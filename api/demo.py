@@ -17,10 +17,15 @@ _BUCKETS = ["M1", "M2", "M3", "M4", "M5", "M6+"]
 _BUCKET_P = [0.35, 0.25, 0.18, 0.12, 0.06, 0.04]
 _PAY_P = {"M1": 0.45, "M2": 0.3, "M3": 0.2, "M4": 0.12, "M5": 0.08, "M6+": 0.05}
 _KM = 1 / 111.2
+# Made-up street addresses for the route sheets: district, then a few of its streets.
+_STREETS = {"huangpu": ("黄浦区", ["南京东路", "福州路", "淮海中路", "西藏南路", "复兴东路"]),
+            "xuhui": ("徐汇区", ["漕溪北路", "衡山路", "龙华中路", "天钥桥路", "宜山路"]),
+            "pudong": ("浦东新区", ["世纪大道", "张杨路", "浦东南路", "东方路", "杨高中路"]),
+            "putuo": ("普陀区", ["曹杨路", "长寿路", "真北路", "武宁路", "中山北路"])}
 
 CASE_COLUMNS = ["id", "lat", "lon", "balance", "bucket", "probability_to_pay", "region",
                 "required_skills", "current_collector", "mandatory", "service_minutes",
-                "visit_window", "promise_to_pay", "last_visit"]
+                "visit_window", "promise_to_pay", "last_visit", "address"]
 COLLECTOR_COLUMNS = ["id", "lat", "lon", "capacity_cases", "capacity_hours", "skills", "regions",
                      "shift_start", "shift_end", "lunch_minutes", "max_visits"]
 
@@ -74,6 +79,11 @@ def city(out: Path, *, cases: int = 2400, collectors_per_district: int = 10, see
             "last_visit": yesterday if rng.random() < 0.05 else ""})
         if rows[-1]["promise_to_pay"]:  # the promise was made at a visit before the rest days
             rows[-1]["last_visit"] = ""
+    streets = np.random.default_rng(seed + 1)  # apart, so that the cases stay as they were
+    for row in rows:
+        district, names = _STREETS[row["region"]]
+        row["address"] = (f"上海市{district}{names[int(streets.integers(len(names)))]}"
+                          f"{int(streets.integers(1, 1200))}号")
     cases_path, collectors_path = out / "cases.csv", out / "collectors.csv"
     _write(cases_path, CASE_COLUMNS, rows)
     _write(collectors_path, COLLECTOR_COLUMNS, collectors)

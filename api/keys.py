@@ -24,10 +24,16 @@ def create(engine: Engine, tenant: str) -> tuple[str, str]:
     return key_id, key
 
 
+def key_id_of(given: str) -> str:
+    """The id of a key given by its id or as the key itself (whose secret part is dropped)."""
+    if given.startswith(_PREFIX):
+        return given[len(_PREFIX):].split("_", 1)[0]
+    return given
+
+
 def revoke(engine: Engine, key_id: str) -> bool:
     """Revoke a key by its id (or the key itself); False if there is no such active key."""
-    if key_id.startswith(_PREFIX):
-        key_id = key_id[len(_PREFIX):].split("_", 1)[0]
+    key_id = key_id_of(key_id)
     with Session(engine) as session:
         key = session.get(ApiKey, key_id)
         if key is None or key.revoked_at is not None:

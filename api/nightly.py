@@ -27,8 +27,8 @@ from api.outputs import (
     write_stops_csv,
 )
 from api.schemas.allocation import AllocationRequest
+from api.schemas.plan_out import missed
 from api.tables import allocation_rows, read_table
-from routing.solution import LABELS, Reason
 
 ALL = "all"
 # The tenant of the command line's case file (the service's --no-auth mode uses it too).
@@ -178,8 +178,7 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
             collectors=len(members), customers=len(mine), visits=plan.summary.visits,
             value=plan.summary.value,
             mandatory_missed=sum(u.mandatory for u in plan.unassigned),
-            missed=[[u.customer_id, LABELS[Reason(u.reason)]] for u in plan.unassigned
-                    if u.mandatory])
+            missed=[list(pair) for pair in missed(plan.unassigned)])
         state["regions"][name] = {k: v for k, v in vars(results[name]).items() if k != "skipped"}
         state["done"].append(key)
         _save_state(out, state)

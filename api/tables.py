@@ -4,7 +4,7 @@ Columns of a cases table: id, lat, lon, balance, days_past_due or bucket, expect
 probability_to_pay, and optionally workload_hours, required_skills, current_collector, region,
 mandatory, excluded_collectors; for day plans (``fieldplan nightly``) also service_minutes,
 visit_window (e.g. ``18:00-21:00``), promise_to_pay (a follow-up due that day: the visit is
-mandatory) and last_visit (a date).
+mandatory), last_visit (a date) and address (the text shown on route sheets and the map).
 
 Columns of a collectors table: id, lat, lon, and optionally capacity_cases, capacity_hours,
 skills, regions, current_cases, current_hours; for day plans also shift_start, shift_end
@@ -29,7 +29,7 @@ from api.schemas.allocation import CaseIn, CollectorIn
 LIST_COLUMNS = {"required_skills", "excluded_collectors", "skills", "regions"}
 POINT = {"cases": "location", "collectors": "base"}
 DAY_COLUMNS = {
-    "cases": {"service_minutes", "visit_window", "promise_to_pay", "last_visit"},
+    "cases": {"service_minutes", "visit_window", "promise_to_pay", "last_visit", "address"},
     "collectors": {"shift_start", "shift_end", "lunch_start", "lunch_end", "lunch_minutes",
                    "max_visits", "crew_size"},
 }
@@ -45,7 +45,7 @@ ALIASES = {
     "案件容量": "capacity_cases", "工时容量": "capacity_hours", "技能": "skills",
     "负责区域": "regions", "现有案件": "current_cases", "现有工时": "current_hours",
     "上门时长分钟": "service_minutes", "上门时段": "visit_window", "承诺还款": "promise_to_pay",
-    "上次上门": "last_visit",
+    "上次上门": "last_visit", "客户地址": "address", "地址": "address",
     "班次开始": "shift_start", "班次结束": "shift_end", "午休开始": "lunch_start",
     "午休结束": "lunch_end", "午休分钟": "lunch_minutes", "每日上门上限": "max_visits",
     "组员人数": "crew_size",
@@ -272,6 +272,8 @@ def _day_problems(day: dict) -> list[tuple[str, str]]:
             dt.date.fromisoformat(day["last_visit"])
         except ValueError:
             problems.append(("last_visit", "give a date as YYYY-MM-DD"))
+    if len(day.get("address", "")) > 500:
+        problems.append(("address", "at most 500 characters"))
     return problems
 
 

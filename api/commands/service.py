@@ -26,13 +26,15 @@ def serve(
 
     Example:
 
-    fieldplan keys create --tenant branch-north fieldplan serve --port 8000
+      fieldplan keys create --tenant branch-north
+      fieldplan serve --port 8000
     """
     import logging
     import os
 
     import uvicorn
 
+    from api.access_log import uvicorn_log_config
     from api.config import Settings
 
     if no_auth:
@@ -49,7 +51,7 @@ def serve(
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_level="info", log_config=uvicorn_log_config())
 
 
 def _database():
@@ -79,13 +81,16 @@ def keys_create(tenant: Annotated[str, typer.Option(help="the branch or team the
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key's id (or the key)")]) -> None:
-    """Revoke an API key: requests with it get 401 from now on."""
+    """Revoke an API key: requests with it get 401 from now on. Given the key
+    itself, only its id is ever printed."""
     from api import keys
 
-    if not keys.revoke(_database(), key_id):
-        err.print(f"[red]error[/]: no active key {key_id!r}", highlight=False)
+    ident = keys.key_id_of(key_id)
+    if not keys.revoke(_database(), ident):
+        err.print(f"[red]error[/]: no active key with the id {ident!r}", highlight=False,
+                  markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
-    err.print(f"key {key_id} revoked", highlight=False)
+    err.print(f"key {ident} revoked", highlight=False, markup=False)
 
 
 @keys_app.command("list")

@@ -183,6 +183,19 @@ def cancel(engine: Engine, tenant: str, key_id: str | None, job_id: str) -> Job 
         return session.scalar(select(Job).where(Job.id == job_id, Job.tenant == tenant))
 
 
+def erase(engine: Engine, tenant: str, key_id: str | None, job_id: str) -> bool:
+    """Erase a finished job of this tenant, with its request and result (debtors' ids,
+    coordinates, addresses); the audit trail records who erased it. False if there is no such
+    finished job."""
+    with Session(engine) as session:
+        result = session.execute(delete(Job).where(Job.id == job_id, Job.tenant == tenant,
+                                                   Job.status.in_(FINISHED)))
+        if result.rowcount:
+            _audit(session, tenant, key_id, "erase", job_id, None)
+        session.commit()
+        return bool(result.rowcount)
+
+
 def audit(engine: Engine, tenant: str, key_id: str | None, action: str,
           job_id: str | None = None, detail: str | None = None) -> None:
     """Record who did what (ids only)."""

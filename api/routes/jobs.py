@@ -44,15 +44,31 @@ def get_job(job_id: str, caller: CallerDep, engine: EngineDep) -> Response:
     return Response(job_json(job), media_type="application/json")
 
 
-@router.delete("/{job_id}", response_model=JobOut,
-               responses={**_NOT_FOUND, 409: {"model": ErrorOut, "description":
-                                              "the job has already finished, or was cancelled"}},
-               summary="Cancel a job")
-def cancel_job(job_id: str, caller: CallerDep, engine: EngineDep,
-               dispatcher: DispatcherDep) -> Response:
+@router.delete("/{job_id}", response_model=JobOut, responses={
+    **_NOT_FOUND,
+    204: {"description": "with ?purge=true: the job, its request and its result are erased"},
+    409: {"model": ErrorOut, "description": "the job has already finished or was cancelled; "
+                                            "with ?purge=true: the job has not finished yet"}},
+    summary="Cancel a job, or erase a finished one")
+def cancel_job(job_id: str, caller: CallerDep, engine: EngineDep, dispatcher: DispatcherDep,
+               purge: Annotated[bool, Query(description=(
+                   "erase the finished job with its request and result (personal data of "
+                   "debtors) instead of cancelling it"))] = False) -> Response:
     """Cancel a queued or running job; a running solve is stopped at once. A job that has
-    finished (succeeded, failed or cancelled before) answers 409."""
+    finished (succeeded, failed or cancelled before) answers 409.
+
+    With `?purge=true`, erase a finished job: its request and result (debtors' ids,
+    coordinates, addresses) are deleted at once, not at the end of the retention period, and
+    the audit trail records who erased it (ids only). A job still queued or running answers
+    409: cancel it first."""
     before = _own(engine, caller.tenant, job_id)
+    if purge:
+        if before.status not in store.FINISHED:
+            raise HTTPException(409, f"job {job_id} is {before.status}; cancel it first, then "
+                                     "erase it")
+        if not store.erase(engine, caller.tenant, caller.key_id, job_id):
+            raise HTTPException(404, f"no job {job_id}")
+        return Response(status_code=204)
     if before.status in store.FINISHED:
         raise HTTPException(409, f"job {job_id} is already {before.status}")
     job = store.cancel(engine, caller.tenant, caller.key_id, job_id)

@@ -33,7 +33,10 @@ async def plan_map(job_id: str, caller: CallerDep, engine: EngineDep,
     if job.status != store.SUCCEEDED:
         raise HTTPException(409, f"day plan {job_id} is {job.status}, not succeeded")
     page = await run_in_threadpool(_render, job.request, job.result, settings.tile_url)
-    return HTMLResponse(page)
+    return HTMLResponse(page, headers={
+        "Content-Security-Policy": map_page.content_security_policy(settings.tile_url,
+                                                                    served=True),
+        "Referrer-Policy": "strict-origin", "X-Content-Type-Options": "nosniff"})
 
 
 def _render(request: str, result: str, tile_url: str) -> str:

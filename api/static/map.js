@@ -7,6 +7,8 @@
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
   const clock = (iso) => (iso ? iso.slice(11, 16) : "");
   const money = (x) => Number(x).toLocaleString(undefined, {maximumFractionDigits: 0});
+  const where = (item) => (item.address ? ` · ${esc(item.address)}` : "");
+  const FAR_ZOOM = 13;  // below it, stops are dots: a dense centre stays readable
 
   const map = L.map("map");
   if (data.tile_url) {
@@ -16,10 +18,15 @@
   } else {
     document.body.classList.add("no-tiles");
   }
+  const filter = document.getElementById("collector-filter");
+  // All routes at once, zoomed out: dots. One collector's route, or zoomed in: numbers.
+  const density = () => document.body.classList.toggle(
+    "far", !filter.value && map.getZoom() < FAR_ZOOM);
+  map.on("zoomend", density);
 
   const bounds = [];
   const groups = {};
-  const filter = document.getElementById("collector-filter");
+  const stopsOf = {};
   const body = document.querySelector("#collectors tbody");
   data.routes.forEach((route, k) => {
     const colour = palette[k % palette.length];
@@ -29,17 +36,17 @@
       L.polyline(points, {color: colour, weight: 4, opacity: 0.85, className: "route-line"})
         .bindTooltip(esc(route.collector_id)).addTo(group);
     }
-    let order = 0;
-    route.steps.forEach((step) => {
-      if (step.type !== "visit" || step.lat === null) return;
-      order += 1;
+    const visits = route.steps.filter((s) => s.type === "visit");
+    visits.forEach((step, i) => {
+      if (step.lat === null) return;
       const icon = L.divIcon({className: "stop", iconSize: [22, 22],
-                              html: `<span style="background:${colour}">${order}</span>`});
+                              html: `<span style="background:${colour}">${i + 1}</span>`});
       L.marker([step.lat, step.lon], {icon: icon, title: step.customer_id})
-        .bindTooltip(`${order}. ${esc(step.customer_id)} — arrive ${clock(step.arrival)}, ` +
-                     `visit ${clock(step.service_start)}–${clock(step.service_end)}`)
+        .bindTooltip(`${i + 1}. ${clock(step.service_start)}–${clock(step.service_end)} ` +
+                     `${esc(step.customer_id)}${where(step)} (arrive ${clock(step.arrival)})`)
         .addTo(group);
     });
+    stopsOf[route.collector_id] = visits;
     points.forEach((p) => bounds.push(p));
     group.addTo(map);
     groups[route.collector_id] = group;
@@ -47,7 +54,6 @@
     const row = document.createElement("tr");
     row.className = "collector";
     row.dataset.collector = route.collector_id;
-    const visits = route.steps.filter((s) => s.type === "visit");
     const first = visits.length ? clock(visits[0].service_start) : "";
     const last = visits.length ? clock(visits[visits.length - 1].service_end) : "";
     row.innerHTML = `<td><span class="swatch" style="background:${colour}"></span>` +
@@ -62,26 +68,69 @@
     filter.appendChild(option);
   });
 
+  // Customers not planned: grey markers (red for a missed mandatory visit), and a list grouped
+  // by the reason, in words.
   const unplanned = L.featureGroup().addTo(map);
-  const list = document.querySelector("#unplanned-list tbody");
+  const missed = data.unassigned.filter((u) => u.mandatory);
+  const byReason = {};
   data.unassigned.forEach((u) => {
-    const row = document.createElement("tr");
-    row.innerHTML = `<td>${esc(u.customer_id)}${u.mandatory ? " (mandatory)" : ""}</td>` +
-                    `<td>${esc(u.reason)}</td>`;
-    list.appendChild(row);
+    (byReason[u.reason_text] = byReason[u.reason_text] || []).push(u);
     if (u.lat === null) return;
-    L.circleMarker([u.lat, u.lon], {radius: 6, color: "#666", weight: 1, fillColor: "#aaa",
-                                    fillOpacity: 0.8, className: "unplanned"})
-      .bindTooltip(`${esc(u.customer_id)}: ${esc(u.reason)} — ${esc(u.explanation)}`)
+    const style = u.mandatory
+      ? {radius: 9, color: "#a50e0e", weight: 3, fillColor: "#d93025", fillOpacity: 0.9,
+         className: "unplanned missed"}
+      : {radius: 6, color: "#666", weight: 1, fillColor: "#aaa", fillOpacity: 0.8,
+         className: "unplanned"};
+    L.circleMarker([u.lat, u.lon], style)
+      .bindTooltip(`${esc(u.customer_id)}${u.mandatory ? " (mandatory)" : ""}: ` +
+                   `${esc(u.reason_text)}${where(u)} — ${esc(u.explanation)}`)
       .addTo(unplanned);
     bounds.push([u.lat, u.lon]);
   });
+  const list = document.querySelector("#unplanned-list tbody");
+  Object.entries(byReason).sort((a, b) => b[1].length - a[1].length).forEach(([reason, items]) => {
+    const head = document.createElement("tr");
+    head.className = "reason-group";
+    head.innerHTML = `<th colspan="2">${esc(reason)} (${items.length})</th>`;
+    list.appendChild(head);
+    items.forEach((u) => {
+      const row = document.createElement("tr");
+      row.innerHTML = `<td>${esc(u.customer_id)}${u.mandatory ? " (mandatory)" : ""}</td>` +
+                      `<td>${u.address ? esc(u.address) : ""}</td>`;
+      list.appendChild(row);
+    });
+  });
   document.querySelector("#unplanned-list summary").textContent =
     `${data.unassigned.length} customers not planned`;
+  if (missed.length) {
+    const banner = document.getElementById("missed");
+    banner.classList.add("shown");
+    banner.querySelector("strong").textContent =
+      `${missed.length} mandatory visit${missed.length > 1 ? "s" : ""} missed`;
+    banner.querySelector("ul").innerHTML = missed.map((u) => (
+      `<li>${esc(u.customer_id)}: ${esc(u.reason_text)}</li>`)).join("");
+  }
+  document.getElementById("show-unplanned").addEventListener("change", (event) => {
+    document.body.classList.toggle("hide-unplanned", !event.target.checked);
+  });
   const s = data.summary;
   document.getElementById("summary").textContent =
     `${s.visits} visits by ${data.routes.length} collectors · value ${money(s.value)} · ` +
     `travel ${(s.travel_seconds / 3600).toFixed(1)} h · ${data.unassigned.length} not planned`;
+
+  // The chosen collector's stops, in order, with their times and addresses.
+  const stops = document.getElementById("stops");
+  function listStops(chosen) {
+    stops.classList.toggle("shown", Boolean(chosen));
+    if (!chosen) return;
+    stops.querySelector("strong").textContent = `${chosen}: ${stopsOf[chosen].length} visits`;
+    stops.querySelector("tbody").innerHTML = stopsOf[chosen].map((step, i) => (
+      `<tr class="stop-row"><td class="num">${i + 1}</td>` +
+      `<td>${clock(step.service_start)}–${clock(step.service_end)}</td>` +
+      `<td>${esc(step.customer_id)}</td><td class="addr">${step.address ? esc(step.address) :
+        (step.lat === null ? "" : `${step.lat.toFixed(5)}, ${step.lon.toFixed(5)}`)}</td></tr>`
+    )).join("");
+  }
 
   function show() {
     const chosen = filter.value;
@@ -91,10 +140,13 @@
     document.querySelectorAll("tr.collector").forEach((row) => {
       row.classList.toggle("dimmed", Boolean(chosen) && row.dataset.collector !== chosen);
     });
+    listStops(chosen);
+    density();
     const target = chosen ? groups[chosen].getBounds() : L.latLngBounds(bounds);
     if (target.isValid()) map.fitBounds(target, {padding: [30, 30]});
   }
   filter.addEventListener("change", show);
   if (bounds.length) map.fitBounds(L.latLngBounds(bounds), {padding: [30, 30]});
   else map.setView([0, 0], 2);
+  density();
 })();

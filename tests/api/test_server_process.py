@@ -134,3 +134,38 @@ def test_after_a_sigkill_mid_solve_every_job_ends_succeeded_or_failed_with_a_rea
     assert all(j["attempt"] <= 2 for j in jobs)
     for job in jobs:
         assert not Checker(_day(6)).check(job["result"])
+
+
+def test_the_access_log_drops_query_strings_the_map_has_a_policy_and_revoke_hides_the_key(
+        tmp_path):
+    """Personal data stays out of logs and terminals: the access log records paths without
+    their query strings; the served map forbids other scripts and framing; revoking a key given
+    whole prints only its id."""
+    env = _env(f"sqlite:///{tmp_path}/f.db")
+    key = _create_key(env, "north")
+    headers = {"Authorization": f"Bearer {key}"}
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with _server(env, port, tmp_path):
+        listed = httpx.get(f"{base}/v1/jobs?created_after=2026-01-01T00:00:00Z&customer=K777001",
+                           headers=headers)
+        assert listed.status_code == 200
+        job = httpx.post(f"{base}/v1/plans?wait=30", json=_day(1), headers=headers,
+                         timeout=60).json()
+        page = httpx.get(f"{base}/plans/{job['id']}/map", headers=headers)
+        assert page.status_code == 200
+        policy = page.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+        assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    log = "".join(p.read_text() for p in tmp_path.glob("server-*.log"))
+    assert "GET /v1/jobs HTTP" in log and "POST /v1/plans HTTP" in log
+    assert "K777001" not in log and "created_after" not in log and "wait=" not in log
+
+    secret = key.split("_", 2)[2]
+    done = subprocess.run([FIELDPLAN, "keys", "revoke", key], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "revoked" in done.stderr and secret not in done.stdout + done.stderr
+    again = subprocess.run([FIELDPLAN, "keys", "revoke", key], env=env, capture_output=True,
+                           text=True, timeout=60)
+    assert again.returncode == 2 and secret not in again.stdout + again.stderr

@@ -246,6 +246,37 @@ def test_finished_jobs_past_the_retention_period_are_purged(database_url):
         assert "submit" in actions
 
 
+def test_a_tenant_erases_a_finished_job_at_once_and_the_audit_trail_says_who(database_url):
+    """DELETE ?purge=true: the request and result (debtors' ids, places) are gone from the
+    database; a job still running must be cancelled first; another tenant cannot erase it."""
+    body = small_day()
+    body["customers"][0]["id"] = "Zhang Wei 13800138000"
+    with service(database_url, concurrent_solves=1) as (client, north, south):
+        job = client.post("/v1/plans?wait=30", json=body, headers=north).json()
+        assert job["status"] == "succeeded"
+        slow = client.post("/v1/plans", json=slow_day(), headers=north).json()
+        unfinished = client.delete(f"/v1/jobs/{slow['id']}?purge=true", headers=north)
+        assert unfinished.status_code == 409 and "cancel it first" in unfinished.json()["detail"]
+        assert client.delete(f"/v1/jobs/{slow['id']}", headers=north).status_code == 200
+        assert client.delete(f"/v1/jobs/{job['id']}?purge=true", headers=south
+                             ).status_code == 404
+        erased = client.delete(f"/v1/jobs/{job['id']}?purge=true", headers=north)
+        assert erased.status_code == 204 and not erased.content
+        assert client.get(f"/v1/jobs/{job['id']}", headers=north).status_code == 404
+        assert client.delete(f"/v1/jobs/{job['id']}?purge=true", headers=north
+                             ).status_code == 404
+        assert client.delete(f"/v1/jobs/{slow['id']}?purge=true", headers=north
+                             ).status_code == 204
+        engine = client.app.state.engine
+        with Session(engine) as session:
+            left = session.scalars(select(Job.request)).all()
+            erasures = session.scalars(select(AuditEntry).where(
+                AuditEntry.action == "erase")).all()
+        assert not any("Zhang" in (text or "") for text in left)
+        assert {e.job_id for e in erasures} == {job["id"], slow["id"]}
+        assert all(e.tenant == "north" and e.key_id for e in erasures)
+
+
 def test_the_audit_trail_holds_ids_never_personal_data(database_url):
     """Who, when, what: tenant, key id, action, job id."""
     body = small_day()
