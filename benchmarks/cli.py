@@ -382,13 +382,14 @@ def api(
 
 
 def _register_loop_benchmarks() -> None:
-    from benchmarks import loop, replanning, week
+    from benchmarks import loop, oversized, replanning, week
 
     bench_app.command("followup")(loop.followup)
     bench_app.command("outcomes")(loop.outcomes)
     bench_app.command("month")(loop.month)
     bench_app.command("replan")(replanning.replan)
     bench_app.command("week")(week.week)
+    bench_app.command("oversized")(oversized.oversized)
 
 
 _register_loop_benchmarks()

@@ -51,8 +51,8 @@ def accept_plan(request: PlanRequest, settings: Settings) -> Accepted:
     Raises ``TooLarge``, or ``routing.exceptions.InvalidProblem`` when the request is valid JSON
     but not a plannable day."""
     runs.refuse_empty("customers", request.customers)
-    _cap("customers", len(request.customers), settings.max_customers, "FIELDPLAN_MAX_CUSTOMERS")
-    _cap("collectors", len(request.collectors), settings.max_plan_collectors,
+    cap("customers", len(request.customers), settings.max_customers, "FIELDPLAN_MAX_CUSTOMERS")
+    cap("collectors", len(request.collectors), settings.max_plan_collectors,
          "FIELDPLAN_MAX_PLAN_COLLECTORS")
     warnings = []
     limit = request.options.time_limit_seconds
@@ -71,7 +71,7 @@ def accept_replan(day: PlanRequest, previous: PlanResponse, events: EventsIn,
     """Check a re-plan of a finished plan against the caps and the plan itself.
 
     Raises ``TooLarge``, or ``routing.exceptions.InvalidProblem`` naming the event at fault."""
-    _cap("customers", len(day.customers) + len(events.added), settings.max_customers,
+    cap("customers", len(day.customers) + len(events.added), settings.max_customers,
          "FIELDPLAN_MAX_CUSTOMERS")
     warnings = []
     options = events.options or day.options
@@ -91,8 +91,8 @@ def accept_week(request: WeekRequest, settings: Settings) -> Accepted:
 
     Raises ``TooLarge``, or ``routing.exceptions.InvalidProblem``."""
     runs.refuse_empty("customers", request.customers)
-    _cap("customers", len(request.customers), settings.max_customers, "FIELDPLAN_MAX_CUSTOMERS")
-    _cap("collectors", len(request.collectors), settings.max_plan_collectors,
+    cap("customers", len(request.customers), settings.max_customers, "FIELDPLAN_MAX_CUSTOMERS")
+    cap("collectors", len(request.collectors), settings.max_plan_collectors,
          "FIELDPLAN_MAX_PLAN_COLLECTORS")
     warnings = []
     limit = request.options.time_limit_seconds
@@ -110,8 +110,8 @@ def accept_allocation(request: AllocationRequest, settings: Settings) -> Accepte
 
     Raises ``TooLarge``, or ``allocation.exceptions.InvalidAllocation``."""
     runs.refuse_empty("cases", request.cases)
-    _cap("cases", len(request.cases), settings.max_cases, "FIELDPLAN_MAX_CASES")
-    _cap("collectors", len(request.collectors), settings.max_allocation_collectors,
+    cap("cases", len(request.cases), settings.max_cases, "FIELDPLAN_MAX_CASES")
+    cap("collectors", len(request.collectors), settings.max_allocation_collectors,
          "FIELDPLAN_MAX_ALLOCATION_COLLECTORS")
     warnings = []
     options = request.options
@@ -150,7 +150,8 @@ def run(kind: str, body: str, progress: Progress) -> Outcome:
     return Outcome(response.model_dump_json(), response.status)
 
 
-def _cap(field: str, count: int, limit: int, setting: str) -> None:
+def cap(field: str, count: int, limit: int, setting: str) -> None:
+    """Raise ``TooLarge`` when ``count`` items of ``field`` are more than ``limit``."""
     if count > limit:
         raise TooLarge(field, f"{count} given; this service takes at most {limit} per request "
                               f"({setting})")

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from api.db import case_file
 from api.deps import ERRORS, CallerDep, DispatcherDep, EngineDep, SettingsDep
 from api.jobs import kinds, store
+from api.routes.bodies import ALLOCATION_CAPS, PLAN_CAPS, REPLAN_CAPS, post_off_the_loop
 from api.routes.submit import RESPONSES, submit
 from api.schemas.allocation import AllocationRequest
 from api.schemas.examples import ALLOCATION_EXAMPLES, PLAN_EXAMPLES
@@ -28,8 +29,8 @@ IdempotencyKey = Annotated[str | None, Header(max_length=255, description=(
     "resubmitting with the same key returns the first job instead of starting new work"))]
 
 
-@router.post("/plans", status_code=202, response_model=JobOut, responses=RESPONSES,
-             summary="Plan a day's visits")
+@post_off_the_loop(router, "/plans", body="request", caps=PLAN_CAPS, status_code=202,
+                   response_model=JobOut, responses=RESPONSES, summary="Plan a day's visits")
 async def post_plan(request: Annotated[PlanRequest, Body(openapi_examples=PLAN_EXAMPLES)],
                     caller: CallerDep, settings: SettingsDep,
                     engine: EngineDep, dispatcher: DispatcherDep, wait: Wait = 0,
@@ -62,10 +63,11 @@ def _with_case_file(request: PlanRequest, engine, tenant: str) -> PlanRequest:
     return request.model_copy(update={"customers": customers})
 
 
-@router.post("/plans/{job_id}/replan", status_code=202, response_model=JobOut,
-             responses={**RESPONSES, 404: {"description": "no such plan for this tenant"},
-                        409: {"description": "the plan has not succeeded (yet)"}},
-             summary="Re-plan the rest of a day")
+@post_off_the_loop(router, "/plans/{job_id}/replan", body="events", caps=REPLAN_CAPS,
+                   status_code=202, response_model=JobOut,
+                   responses={**RESPONSES, 404: {"description": "no such plan for this tenant"},
+                              409: {"description": "the plan has not succeeded (yet)"}},
+                   summary="Re-plan the rest of a day")
 async def post_replan(job_id: Annotated[str, Path(max_length=64)], events: EventsIn,
                       caller: CallerDep, settings: SettingsDep, engine: EngineDep,
                       dispatcher: DispatcherDep, wait: Wait = 0,
@@ -88,8 +90,9 @@ async def post_replan(job_id: Annotated[str, Path(max_length=64)], events: Event
                         dispatcher=dispatcher, wait=wait, idempotency_key=idempotency_key)
 
 
-@router.post("/weeks", status_code=202, response_model=JobOut, responses=RESPONSES,
-             summary="Plan several days at once")
+@post_off_the_loop(router, "/weeks", body="request", caps=PLAN_CAPS, status_code=202,
+                   response_model=JobOut, responses=RESPONSES,
+                   summary="Plan several days at once")
 async def post_week(request: WeekRequest, caller: CallerDep, settings: SettingsDep,
                     engine: EngineDep, dispatcher: DispatcherDep, wait: Wait = 0,
                     idempotency_key: IdempotencyKey = None) -> Response:
@@ -100,8 +103,9 @@ async def post_week(request: WeekRequest, caller: CallerDep, settings: SettingsD
                         dispatcher=dispatcher, wait=wait, idempotency_key=idempotency_key)
 
 
-@router.post("/allocations", status_code=202, response_model=JobOut, responses=RESPONSES,
-             summary="Allocate cases to collectors")
+@post_off_the_loop(router, "/allocations", body="request", caps=ALLOCATION_CAPS,
+                   status_code=202, response_model=JobOut, responses=RESPONSES,
+                   summary="Allocate cases to collectors")
 async def post_allocation(request: Annotated[AllocationRequest,
                                              Body(openapi_examples=ALLOCATION_EXAMPLES)],
                           caller: CallerDep, settings: SettingsDep,

@@ -268,6 +268,14 @@ HTTP = {
         "POST", "/v1/plans", json.dumps(_customer_changed(time_windows=[
             {"start": "2026-12-02T10:00:00+08:00", "end": "2026-12-02T12:00:00+08:00"}])).encode(),
         422, "customers[0].time_windows"),
+    # Over a cap: refused from a count of the items, before any item is parsed (the items
+    # here are not even valid customers or cases).
+    "more customers than the cap": ("POST", "/v1/plans", json.dumps(
+        {"customers": [{}] * 5001}).encode(), 422, "5001 given"),
+    "more cases than the cap": ("POST", "/v1/allocations", json.dumps(
+        {"cases": [{}] * 200_001, "collectors": []}).encode(), 422, "200001 given"),
+    "more week customers than the cap": ("POST", "/v1/weeks", json.dumps(
+        {"customers": [[]] * 5001}).encode(), 422, "5001 given"),
     "a NUL byte in a job id": ("GET", "/v1/jobs/%00abc", None, 404, "no job"),
     "a job id of the wrong shape": ("GET", "/v1/jobs/" + "z" * 40, None, 404, "no job"),
     "a number as a time": ("GET", "/v1/jobs?created_before=0.5", None, 422, "created_before"),
