@@ -31,6 +31,7 @@ from api.commands.common import (
     write,
     write_all,
 )
+from api.commands.progress import ProgressLine
 from api.day_tables import DayTerms, day_request
 from api.map_page import OSM_TILES
 from api.outputs import (
@@ -249,19 +250,11 @@ def solve_and_write(what: str, limit: float, started: float, quiet: bool,
     """Solve with a status line showing progress, then write every output, all or none (JSON
     on standard output when none is named); ``write_one(result, data, path, part)`` writes the
     output of ``path`` at ``part``."""
-    with err.status(f"{what} (up to {limit:g} s)", spinner="dots") as status:
-        def on_progress(progress: dict) -> None:
-            if quiet or progress["best_objective"] is None:
-                return
-            bound = progress.get("bound")
-            status.update(f"{what.split()[0]}: best objective so far "
-                          f"{progress['best_objective']:,.2f}"
-                          + ("" if bound is None else f", bound {bound:,.2f}")
-                          + f" ({time.monotonic() - started:.0f}/{limit:g} s)")
-
+    line = ProgressLine(what, limit, started)
+    with err.status(line, spinner="dots") as status:
         if quiet:
             status.stop()
-        result = solve(on_progress)
+        result = solve(line.heard)
         if not outputs:
             write(result.model_dump_json(indent=2), None)
         data = result.model_dump(mode="json")
