@@ -8,6 +8,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api import defaults
+
 
 class Settings(BaseSettings):
     """Every knob of the service; the defaults run on a fresh machine with nothing else running."""
@@ -39,7 +41,7 @@ class Settings(BaseSettings):
         "times a job is started before an interrupted job is marked failed"))
     lease_seconds: float = Field(15.0, gt=0, description=(
         "a running job whose server has not been heard of for this long is taken over"))
-    tile_url: str = Field("https://tile.openstreetmap.org/{z}/{x}/{y}.png", description=(
+    tile_url: str = Field(defaults.TILE_URL, description=(
         "map tile URL template of the map pages ({z}/{x}/{y}); routes draw without tiles too"))
     cors_origins: list[str] = Field(default_factory=list, description=(
         "browser origins allowed to call the API; none by default"))

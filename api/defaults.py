@@ -40,3 +40,7 @@ TRAVEL_COST_PER_HOUR = 30.0
 # whose start moves by more than this many minutes is listed as re-timed (worth a phone call).
 MOVE_THRESHOLD = 60.0
 RETIME_MINUTES = 15
+
+# The map pages' tiles: the public OpenStreetMap server (README: what a tile server learns).
+TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILE_ATTRIBUTION = "&copy; OpenStreetMap contributors"

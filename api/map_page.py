@@ -12,11 +12,11 @@ from functools import cache
 from importlib.resources import files
 from urllib.parse import urlsplit
 
+from api import defaults
 from api.schemas.plan import PlanRequest, customer_points
 from api.schemas.plan_out import in_words
 
-OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+OSM_TILES, OSM_ATTRIBUTION = defaults.TILE_URL, defaults.TILE_ATTRIBUTION
 
 
 @cache

@@ -1,5 +1,8 @@
 """``fieldplan bench``: solve public benchmark sets and generated collection days.
 
+The solvers, instances and checkers load inside each command, so that ``fieldplan --help``
+loads none of them.
+
 Each run prints a table and writes one JSON line per instance:
 ``{"instance", "m", "routes", "objective", "seconds", ...}``.
 """
@@ -17,12 +20,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-
-import routing
-from benchmarks import instances as inst
-from benchmarks.generator import SIZES, collection_day
-from verify.day_plan import Checker
-from verify.toptw import Infeasible, toptw_score
 
 bench_app = typer.Typer(help="Measure plan quality and speed.", no_args_is_help=True)
 console = Console(width=160)
@@ -60,6 +57,9 @@ def vrptw(
     out: OutOpt = None,
 ) -> None:
     """VRPTW, fixed fleet, total distance (DIMACS: distances truncated to 0.1)."""
+    import routing
+    from benchmarks import instances as inst
+
     table = Table("instance", "distance", "best known", "gap %", "routes", "served", "s")
     gaps = []
     for instance in inst.vrptw_instances(data, family, instances, seconds):
@@ -98,6 +98,10 @@ def toptw(
     """TOPTW: maximise the collected score with m paths. Every plan is re-checked
     and scored from the instance file by the independent TOPTW checker
     (verify.toptw); a plan it finds infeasible scores 0."""
+    import routing
+    from benchmarks import instances as inst
+    from verify.toptw import Infeasible, toptw_score
+
     best = inst.toptw_bks(data)
     ms = m or [1, 2, 3, 4]
     wanted = {n.lower() for n in instances} if instances else None
@@ -251,7 +255,10 @@ def collection(
     own travel times and scheduler), and its objective recomputed from the
     request. Peak memory is the process's high-water mark, so run one size per
     process to read it alone."""
+    import routing
     from api.schemas.plan import PlanRequest, to_problem
+    from benchmarks.generator import SIZES, collection_day
+    from verify.day_plan import Checker
 
     if compare not in (None, "pyvrp"):
         raise typer.BadParameter("the only peer is pyvrp", param_hint="--compare")

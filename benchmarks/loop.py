@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -84,6 +83,8 @@ def outcomes(
     """POST /v1/outcomes to a local `fieldplan serve` on SQLite: seconds per batch
     (median and worst), every batch new, then one batch sent again (all
     unchanged)."""
+    import httpx
+
     from api.db.case_file import register
     from api.db.engine import connect
     from benchmarks.cli import _emit

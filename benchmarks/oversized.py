@@ -13,12 +13,9 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
-
-from benchmarks.load_api import _server
 
 
 def _body(customers: int) -> bytes:
@@ -45,7 +42,10 @@ def oversized(
 ) -> None:
     """Day plans far over FIELDPLAN_MAX_CUSTOMERS (5,000) but under the byte
     cap: refusal time, /healthz latency while they are refused, server memory."""
+    import httpx
+
     from benchmarks.cli import _emit
+    from benchmarks.load_api import _server
 
     body = _body(customers)
     with tempfile.TemporaryDirectory() as folder:

@@ -6,7 +6,6 @@ import time
 from datetime import datetime, timedelta
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -20,6 +19,8 @@ def morning_events(plan: dict, request: dict, *, at: datetime, late: int, urgent
     done, ``late`` of them (the last of their routes) ran 20-40 minutes long; the busiest
     collector stops; ``urgent`` customers phone in (half mandatory with an afternoon window,
     half of high value any time), placed near planned customers."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     done, lasts = [], []
     for route in plan["routes"]:

@@ -8,12 +8,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
-
-from benchmarks.generator import collection_day
 
 console = Console(width=160)
 MONDAY = date(2026, 12, 7)
@@ -26,6 +23,10 @@ def collection_week(num_customers: int, num_collectors: int, *, days: int = 5, s
     the same shift each day, a quarter of them with one day off; 45% of the customers may be
     met on any day, 35% on two days of the week and 20% on one (shift workers); follow-ups
     fall due on a given day."""
+    import numpy as np
+
+    from benchmarks.generator import collection_day
+
     rng = np.random.default_rng(seed + 1000)
     base = collection_day(num_customers, num_collectors, seed=seed, day=MONDAY)
     labels = [MONDAY + timedelta(k) for k in range(days)]

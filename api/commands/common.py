@@ -1,4 +1,7 @@
-"""What every command shares: the error console, exit codes, reading and writing files."""
+"""What every command shares: the error console, exit codes, reading and writing files.
+
+Commands import the engines and the request models inside their functions, so that
+``fieldplan --help`` loads no solver."""
 
 from __future__ import annotations
 
@@ -11,12 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-
-from api.errors import describe_invalid_problem, describe_validation_error
-from api.tables import TableError, not_utf8
-from common.errors import InvalidInput
 
 # Soft wrap: an error line stays one line when stderr is a file or a pipe, so that scripts
 # can read ``field: reason`` line by line.
@@ -106,6 +104,8 @@ def read_json(path: Path):
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
+        from api.tables import not_utf8
+
         bad_input(path, [{"field": "(file)", "reason": not_utf8(raw)}])
     try:
         return json.loads(text)
@@ -144,6 +144,12 @@ def bad_input(path: Path, problems: list[dict[str, str]]):
 def input_errors(source: Path) -> Iterator[None]:
     """Bad input met in the block (a request, a table row, an engine invariant) ends the
     command with exit 2, naming each field and the reason."""
+    from pydantic import ValidationError
+
+    from api.errors import describe_invalid_problem, describe_validation_error
+    from api.tables import TableError
+    from common.errors import InvalidInput
+
     try:
         yield
     except ValidationError as exc:

@@ -19,8 +19,7 @@ from api.commands.common import (
     input_errors,
     read_json,
 )
-from api.config import Settings
-from api.map_page import OSM_TILES
+from api.defaults import TILE_URL
 
 
 def nightly(
@@ -37,7 +36,7 @@ def nightly(
     legal_hours: Annotated[str, typer.Option(help="china or us_fdcpa")] = "china",
     rest_days: Annotated[int, typer.Option(help="days a visited customer rests")] = 0,
     tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
-                                       "template")] = OSM_TILES,
+                                       "template")] = TILE_URL,
     strict: Annotated[bool, typer.Option("--strict", help="treat warnings about the inputs as "
                                          "bad input (exit 2)")] = False,
     outcomes: Annotated[Path | None, typer.Option(help=(
@@ -68,6 +67,7 @@ def nightly(
     from datetime import date as Date
 
     from api import nightly as job
+    from api.config import Settings
 
     try:
         parsed_day = Date.fromisoformat(day)

@@ -9,8 +9,6 @@ from typing import Annotated
 
 import typer
 
-import routing
-from api import runs
 from api.commands.common import (
     QuietOpt,
     TimeLimitOpt,
@@ -21,10 +19,8 @@ from api.commands.common import (
     input_errors,
     read_json,
 )
-from api.commands.solve import PLAN_WRITERS, PlanOutputs, solve_and_write
-from api.map_page import OSM_TILES
-from api.schemas.plan_out import PlanResponse, missed
-from api.schemas.replan import EventsIn
+from api.commands.solve import PLAN_OUTPUTS, PlanOutputs, solve_and_write, write_plan
+from api.defaults import TILE_URL
 
 
 def replan(
@@ -34,7 +30,7 @@ def replan(
     output: PlanOutputs = None,
     time_limit: TimeLimitOpt = None,
     tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
-                                       "template of the .html map")] = OSM_TILES,
+                                       "template of the .html map")] = TILE_URL,
     quiet: QuietOpt = False,
 ) -> None:
     """Re-plan the rest of a day: visits done stay, each collector goes on from
@@ -43,13 +39,18 @@ def replan(
 
     Example:
 
-    fieldplan replan plan.json events.json -o plan2.json -o routes2.xlsx
+      fieldplan replan plan.json events.json -o plan2.json -o routes2.xlsx
 
     Exit codes: 0 re-planned, 1 internal error, 2 bad input, 3 re-planned but a
     mandatory visit is missing.
     """
+    import routing
+    from api import runs
+    from api.schemas.plan_out import PlanResponse, missed
+    from api.schemas.replan import EventsIn
+
     outputs = output or []
-    check_outputs(outputs, PLAN_WRITERS)
+    check_outputs(outputs, PLAN_OUTPUTS)
     routing.warm_up()
     started = time.monotonic()
     with input_errors(plan):
@@ -69,8 +70,8 @@ def replan(
         f"re-planning {len(request.customers)} customers for {len(request.collectors)} "
         "collectors", job.problem.options.time_limit, started, quiet,
         lambda progress: runs.replan(job, started=started, progress=progress),
-        lambda res, data, path, part: PLAN_WRITERS[path.suffix.lower()](
-            request, res, data, part, tiles),
+        lambda res, data, path, part: write_plan(path.suffix.lower(), request, res, data,
+                                                  part, tiles),
         outputs)
     if not quiet:
         affected = Counter(c.collector_id for c in result.changes)

@@ -7,14 +7,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
-import allocation
-import routing
-from api import map_page, runs
 from api.commands.common import (
     EXIT_BAD_INPUT,
     CollectorsTableOpt,
@@ -32,18 +28,11 @@ from api.commands.common import (
     write_all,
 )
 from api.commands.progress import ProgressLine
-from api.day_tables import DayTerms, day_request
-from api.map_page import OSM_TILES
-from api.outputs import (
-    write_allocation_csv,
-    write_allocation_workbook,
-    write_route_sheets,
-    write_stops_csv,
-)
-from api.schemas.allocation import AllocationRequest
-from api.schemas.plan import PlanRequest
-from api.schemas.plan_out import missed
-from api.tables import allocation_rows, read_table
+from api.defaults import TILE_URL
+
+if TYPE_CHECKING:
+    from api import runs
+    from api.day_tables import DayTerms
 
 PlanOutputs = outputs_option("the plan", ".json (the plan), .csv (stops), .xlsx (route sheets), "
                              ".html (map)")
@@ -66,7 +55,7 @@ def plan(
                          ] = 0,
     time_limit: TimeLimitOpt = None,
     tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
-                                       "template of the .html map")] = OSM_TILES,
+                                       "template of the .html map")] = TILE_URL,
     quiet: QuietOpt = False,
 ) -> None:
     """Plan one day: whom each collector visits, in what order, at what time.
@@ -82,9 +71,14 @@ def plan(
     Exit codes: 0 planned, 1 internal error, 2 bad input, 3 planned but a
     mandatory visit is missing.
     """
+    import routing
+    from api import runs
+    from api.day_tables import DayTerms
+    from api.schemas.plan_out import missed
+
     outputs = output or []
     source = request or customers or Path("(no input)")
-    check_outputs(outputs, PLAN_WRITERS)
+    check_outputs(outputs, PLAN_OUTPUTS)
     routing.warm_up()  # load the solver before the clock starts
     started = time.monotonic()
     with err.status("checking the request and building the travel matrix",
@@ -101,8 +95,8 @@ def plan(
         day_plan.problem.options.time_limit, started, quiet,
         lambda progress: runs.plan(day_plan, started=started, progress=progress).model_copy(
             update={"request": parsed}),
-        lambda res, data, final, part: PLAN_WRITERS[final.suffix.lower()](
-            parsed, res, data, part, tiles),
+        lambda res, data, final, part: write_plan(final.suffix.lower(), parsed, res, data,
+                                                   part, tiles),
         outputs)
     if not quiet:
         s = result.summary
@@ -140,9 +134,12 @@ def assign(
     Exit codes: 0 allocated, 1 internal error, 2 bad input, 3 allocated but a
     mandatory case is left out.
     """
+    import allocation
+    from api import runs
+
     source = request or cases or Path("(no input)")
     outputs = output or []
-    check_outputs(outputs, ALLOCATION_WRITERS)
+    check_outputs(outputs, ALLOCATION_OUTPUTS)
     allocation.warm_up()  # load the solver before the clock starts
     started = time.monotonic()
     job = _checked_allocation(source, request, cases, collectors, policy, time_limit)
@@ -155,7 +152,7 @@ def assign(
         f"allocating {len(job.request.cases)} cases to {len(job.request.collectors)} collectors",
         job.problem.options.time_limit, started, quiet,
         lambda progress: runs.allocate(job, started=started, progress=progress),
-        lambda res, data, final, part: ALLOCATION_WRITERS[final.suffix.lower()](res, data, part),
+        lambda res, data, final, part: _write_allocation(final.suffix.lower(), res, data, part),
         outputs)
     if not quiet:
         s = result.summary
@@ -168,24 +165,41 @@ def assign(
     exit_if_missed([(u.case_id, u.explanation) for u in result.unallocated if u.mandatory])
 
 
-PLAN_WRITERS = {
-    ".json": lambda req, res, data, path, tiles: write(res.model_dump_json(indent=2), path),
-    ".csv": lambda req, res, data, path, tiles: write_stops_csv(req, data, path),
-    ".xlsx": lambda req, res, data, path, tiles: write_route_sheets(req, data, path),
-    ".html": lambda req, res, data, path, tiles: path.write_text(
-        map_page.render(req, data, tile_url=tiles), encoding="utf-8"),
-}
+PLAN_OUTPUTS = (".json", ".csv", ".xlsx", ".html")
+ALLOCATION_OUTPUTS = (".json", ".csv", ".xlsx")
 
 
-ALLOCATION_WRITERS = {
-    ".json": lambda res, data, path: write(res.model_dump_json(indent=2), path),
-    ".csv": lambda res, data, path: write_allocation_csv(data, path),
-    ".xlsx": lambda res, data, path: write_allocation_workbook(data, path),
-}
+def write_plan(suffix: str, request, result, data: dict, path: Path, tiles: str) -> None:
+    """Write a day plan (or re-plan) as the output of ``suffix``: the plan, its stops, its
+    route sheets or its map."""
+    from api import map_page
+    from api.outputs import write_route_sheets, write_stops_csv
+
+    if suffix == ".json":
+        write(result.model_dump_json(indent=2), path)
+    elif suffix == ".csv":
+        write_stops_csv(request, data, path)
+    elif suffix == ".xlsx":
+        write_route_sheets(request, data, path)
+    else:
+        path.write_text(map_page.render(request, data, tile_url=tiles), encoding="utf-8")
+
+
+def _write_allocation(suffix: str, result, data: dict, path: Path) -> None:
+    from api.outputs import write_allocation_csv, write_allocation_workbook
+
+    if suffix == ".json":
+        write(result.model_dump_json(indent=2), path)
+    elif suffix == ".csv":
+        write_allocation_csv(data, path)
+    else:
+        write_allocation_workbook(data, path)
 
 
 def with_time_limit(request, seconds: float, source: Path):
     """``request`` with the time limit of ``--time-limit``, checked as if the request gave it."""
+    from pydantic import ValidationError
+
     try:
         options = type(request.options).model_validate(
             {**request.options.model_dump(), "time_limit_seconds": seconds})
@@ -199,6 +213,11 @@ def _checked_plan(source: Path, request: Path | None, customers: Path | None,
                   collectors: Path | None, day: str | None, terms: DayTerms,
                   time_limit: float | None) -> runs.DayPlan:
     """The day plan of the JSON request or of the two tables, checked; exits on bad input."""
+    from api import runs
+    from api.day_tables import day_request
+    from api.schemas.plan import PlanRequest
+    from api.tables import read_table
+
     with input_errors(source):
         if request is not None:
             parsed = PlanRequest.model_validate(read_json(request))
@@ -225,6 +244,10 @@ def _checked_allocation(source: Path, request: Path | None, cases: Path | None,
                         collectors: Path | None, policy: Path | None,
                         time_limit: float | None) -> runs.Allocation:
     """The allocation of the JSON request or of the two tables, checked; exits on bad input."""
+    from api import runs
+    from api.schemas.allocation import AllocationRequest
+    from api.tables import allocation_rows, read_table
+
     with input_errors(source):
         if request is not None:
             body = read_json(request)

@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-import routing
-from api import runs
 from api.commands.common import (
     QuietOpt,
     TimeLimitOpt,
@@ -22,10 +20,7 @@ from api.commands.common import (
     write,
 )
 from api.commands.solve import solve_and_write, with_time_limit
-from api.map_page import OSM_TILES
-from api.schemas.plan_out import missed
-from api.schemas.week import WeekRequest
-from api.week_outputs import write_week_maps, write_week_workbook
+from api.defaults import TILE_URL
 
 WeekOutputs = outputs_option("the week plan", ".json, .xlsx (the week and a sheet per day), "
                              ".html (a map per day, and this page linking them)")
@@ -36,7 +31,7 @@ def plan_week(
     output: WeekOutputs = None,
     time_limit: TimeLimitOpt = None,
     tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
-                                       "template of the .html maps")] = OSM_TILES,
+                                       "template of the .html maps")] = TILE_URL,
     quiet: QuietOpt = False,
 ) -> None:
     """Plan several days (1 to 7) at once: each customer on the day that suits
@@ -51,6 +46,12 @@ def plan_week(
     Exit codes: 0 planned, 1 internal error, 2 bad input, 3 planned but a
     mandatory visit is missing.
     """
+    import routing
+    from api import runs
+    from api.schemas.plan_out import missed
+    from api.schemas.week import WeekRequest
+    from api.week_outputs import write_week_maps, write_week_workbook
+
     outputs = output or []
     writers = {
         ".json": lambda req, res, data, path, part: write(res.model_dump_json(indent=2), part),

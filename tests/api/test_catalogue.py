@@ -243,11 +243,15 @@ def test_outputs_are_written_all_or_none(tmp_path, monkeypatch):
     even the ones written before it."""
     from api.commands import solve
 
-    def broken(*_args):
-        raise OSError(28, "No space left on device")
+    written = solve.write_plan
+
+    def broken(suffix, *args):
+        if suffix == ".xlsx":
+            raise OSError(28, "No space left on device")
+        written(suffix, *args)
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setitem(solve.PLAN_WRITERS, ".xlsx", broken)
+    monkeypatch.setattr(solve, "write_plan", broken)
     (tmp_path / "req.json").write_text(json.dumps(_plan_body()))
     result = CliRunner().invoke(app, ["plan", "req.json", "--time-limit", "1", "-q",
                                       "-o", "plan.json", "-o", "routes.xlsx", "-o", "stops.csv"])

@@ -42,3 +42,24 @@ def test_help_shows_examples_whole(monkeypatch):
     lines = [line.strip() for line in shown.splitlines()]
     assert "fieldplan plan --customers customers.xlsx --collectors collectors.xlsx \\" in lines
     assert "--date 2026-12-01 -o routes.xlsx -o map.html" in lines
+
+
+def test_help_loads_no_solver_and_no_request_model():
+    """`fieldplan --help` (and a command's help) imports neither the engines nor numba,
+    OR-Tools or numpy, nor the database or the spreadsheets: the commands load them when they
+    run. (Pydantic itself may load: the command-line library uses it to render help.)"""
+    import subprocess
+    import sys
+
+    probe = ("import sys\n"
+             "from typer.testing import CliRunner\n"
+             "from api.cli import app\n"
+             "for args in (['--help'], ['plan', '--help'], ['bench', '--help']):\n"
+             "    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
+             "heavy = {'routing', 'allocation', 'verify', 'numba', 'ortools', 'numpy',\n"
+             "         'sqlalchemy', 'openpyxl', 'httpx'}\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & heavy\n"
+             "             | {m for m in sys.modules if m.startswith('api.schemas')}))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
