@@ -59,6 +59,11 @@ def test_nightly_allocates_then_plans_every_region_and_writes_every_output(tmp_p
     for region in demo.DISTRICTS:
         book = load_workbook(out / "plans" / f"{region}.xlsx")
         assert book.sheetnames[0] == "Summary" and len(book.sheetnames) == 1 + 3
+        # The cases' addresses, not their coordinates, on the route sheets.
+        cells = [str(c.value) for sheet in book.worksheets[1:] for row in sheet.iter_rows()
+                 for c in row if c.value is not None]
+        assert any(v.startswith("上海市") for v in cells)
+        assert not any(v.startswith("31.") and ", 121." in v for v in cells)
         assert "L.map" in (out / "plans" / f"{region}.html").read_text()
     missed = any(json.loads(p.read_text())["status"] == "mandatory_missed"
                  for p in (out / "plans").glob("*[!t].json"))
