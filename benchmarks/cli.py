@@ -246,6 +246,10 @@ def collection(
     compare: Annotated[str | None, typer.Option(
         help="also solve with this peer on the same budget: pyvrp (plain days: no breaks, "
              "skills, crews or preferred collectors, which PyVRP cannot state)")] = None,
+    profile: Annotated[str, typer.Option(
+        help="standard (the visit cap binds) or tight (time binds: long visits, evening "
+             "homes, half the team on the late shift; see benchmarks/generator.py)")
+                       ] = "standard",
     out: OutOpt = None,
 ) -> None:
     """Generated collection days (value minus travel cost), with time and peak
@@ -257,11 +261,13 @@ def collection(
     process to read it alone."""
     import routing
     from api.schemas.plan import PlanRequest, to_problem
-    from benchmarks.generator import SIZES, collection_day
+    from benchmarks.generator import PROFILES, SIZES, collection_day
     from verify.day_plan import Checker
 
     if compare not in (None, "pyvrp"):
         raise typer.BadParameter("the only peer is pyvrp", param_hint="--compare")
+    if profile not in PROFILES:
+        raise typer.BadParameter(f"one of {', '.join(PROFILES)}", param_hint="--profile")
     columns = ["instance", "visits", "value", "travel h", "objective", "mandatory missed",
                "infeasible routes", "first plan s", "s", "peak MB"]
     if compare:
@@ -270,8 +276,10 @@ def collection(
     table = Table(*columns)
     for size in instances or list(SIZES):
         n, k = SIZES[size]
-        name = f"collection-{n}x{k}-s{seed}" + ("-plain" if compare else "")
-        body = collection_day(n, k, seed=seed, time_limit=seconds, plain=bool(compare))
+        name = (f"collection-{n}x{k}-s{seed}" + ("-tight" if profile == "tight" else "")
+                + ("-plain" if compare else ""))
+        body = collection_day(n, k, seed=seed, time_limit=seconds, plain=bool(compare),
+                              profile=profile)
         started = time.monotonic()
         request = PlanRequest.model_validate(body)
         problem, _ = to_problem(request)

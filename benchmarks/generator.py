@@ -4,6 +4,20 @@ Real city centres; customers clustered in neighbourhoods; balances log-normal by
 customers who work and can only be met in the evening; promise-to-pay follow-ups that are
 mandatory; dialect and seniority skills; a few homes that need a crew of two; collectors starting
 from branches or from home, on day or late shifts with a lunch break.
+
+Two profiles:
+
+- ``standard``: visits of 15-30 minutes and a visit cap of 8-12 per collector, so on most days
+  the cap is what binds; a quarter of the customers home only in the evening, 30% of the
+  collectors on the late shift.
+- ``tight`` (time binds): visits of 30-60 minutes, a visit cap of 20 that never binds, about a
+  third of the customers home only in the evening (18:00-21:00) and 12% only in the morning
+  (09:00-12:00), half of the collectors on the 12:00-21:00 shift and the others 09:00-18:00, so
+  that the team can make about one visit for every two to three customers. 10% of the customers
+  are mandatory, each given to a collector by construction (a two-hour window inside that
+  collector's shift, at most three per collector, three hours apart, near the collector's start),
+  so that the mandatory visits alone always make a feasible plan
+  (:func:`mandatory_only_routes`).
 """
 
 from __future__ import annotations
@@ -19,6 +33,7 @@ CITIES = {
     "guangzhou": (23.1291, 113.2644, "cantonese"),
 }
 SIZES = {"60": (60, 5), "300": (300, 20), "1500": (1500, 80), "5000": (5000, 250)}
+PROFILES = ("standard", "tight")
 _BUCKET_P = {"M1": 0.35, "M2": 0.25, "M3": 0.18, "M4": 0.12, "M5": 0.08, "M6+": 0.05}
 _KM_LAT = 1 / 111.2
 
@@ -26,12 +41,14 @@ _KM_LAT = 1 / 111.2
 def collection_day(num_customers: int, num_collectors: int, *, seed: int = 0,
                    city: str = "shanghai", day: date = date(2026, 12, 1),
                    mandatory_share: float = 0.1, time_limit: float = 10.0,
-                   plain: bool = False) -> dict:
+                   plain: bool = False, profile: str = "standard") -> dict:
     """A day-plan request for ``num_customers`` customers and ``num_collectors`` collectors.
 
     ``plain`` leaves out what other routing solvers cannot state (lunch breaks, skills, crews
     of two, preferred collectors), for side-by-side comparisons; the random draws are the same,
-    so a plain day is the full day without those rules."""
+    so a plain day is the full day without those rules. ``profile``: see the module."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile: one of {', '.join(PROFILES)}")
     rng = np.random.default_rng(seed)
     lat0, lon0, dialect = CITIES[city]
     zone = ZoneInfo("Asia/Shanghai")
@@ -51,8 +68,15 @@ def collection_day(num_customers: int, num_collectors: int, *, seed: int = 0,
     def point(km):
         return {"lat": round(lat0 + km[0] * _KM_LAT, 6), "lon": round(lon0 + km[1] * km_lon, 6)}
 
-    collectors = _collectors(rng, num_collectors, hoods, branches, point, at, dialect, plain)
-    customers = _customers(rng, pos, collectors, point, at, day, dialect, mandatory_share, plain)
+    if profile == "tight":
+        collectors = _tight_collectors(rng, num_collectors, hoods, branches, point, at, dialect,
+                                       plain)
+        customers = _tight_customers(rng, pos, collectors, point, at, day, dialect, plain,
+                                     lat0, lon0, km_lon)
+    else:
+        collectors = _collectors(rng, num_collectors, hoods, branches, point, at, dialect, plain)
+        customers = _customers(rng, pos, collectors, point, at, day, dialect, mandatory_share,
+                               plain)
 
     return {
         "date": day.isoformat(), "timezone": "Asia/Shanghai",
@@ -143,3 +167,77 @@ def _customers(rng, pos, collectors: list[dict], point, at, day: date, dialect: 
                 customer.pop(key, None)
         customers.append(customer)
     return customers
+
+
+# The tight profile (time binds): see the module docstring.
+TIGHT_MANDATORY_EVERY = 10  # every tenth customer is mandatory
+_TIGHT_SLOTS = 3  # mandatory visits per collector at most, three hours apart
+
+
+def _tight_collectors(rng, num_collectors: int, hoods, branches, point, at, dialect: str,
+                      plain: bool) -> list[dict]:
+    """Half of the team on the late shift (every second collector), a cap that never binds."""
+    collectors = _collectors(rng, num_collectors, hoods, branches, point, at, dialect, plain)
+    for k, collector in enumerate(collectors):
+        start, end = (12, 21) if k % 2 else (9, 18)
+        collector["shift"] = {"start": at(start), "end": at(end)}
+        if not plain:
+            collector["lunch_break"] = {"earliest_start": at(start + 2, 30),
+                                        "latest_end": at(start + 5), "duration_seconds": 2700}
+        collector["max_visits"] = 20
+    return collectors
+
+
+def _tight_customers(rng, pos, collectors: list[dict], point, at, day: date, dialect: str,
+                     plain: bool, lat0: float, lon0: float, km_lon: float) -> list[dict]:
+    """Long visits, evening and morning homes, and mandatory visits placed so that each
+    collector can make the ones given to them (:func:`mandatory_slot`)."""
+    customers = _customers(rng, pos, collectors, point, at, day, dialect, 0.0, plain)
+    for i, customer in enumerate(customers):
+        customer["service_seconds"] = int(rng.choice([1800, 2700, 3600]))
+        kind = rng.random()
+        customer.pop("time_windows", None)
+        if kind < 1 / 3:
+            customer["time_windows"] = [{"start": at(18), "end": at(21)}]
+        elif kind < 0.45:
+            customer["time_windows"] = [{"start": at(9), "end": at(12)}]
+        slot = mandatory_slot(i, len(collectors))
+        if slot is None:
+            continue
+        k, window_start = slot
+        late = k % 2
+        hour = (12 if late else 9) + 1 + 3 * window_start
+        start = collectors[k]["start"]
+        near = rng.normal(0, 1.0, 2)
+        customer.update(
+            location={"lat": round(start["lat"] + near[0] * _KM_LAT, 6),
+                      "lon": round(start["lon"] + near[1] * km_lon, 6)},
+            mandatory=True, time_windows=[{"start": at(hour), "end": at(hour + 2)}],
+            service_seconds=1800)
+        customer.pop("last_visit", None)
+        if not plain:
+            customer.update(required_skills=[], needs_two_person=False,
+                            preferred_collector=collectors[k]["id"])
+    return customers
+
+
+def mandatory_slot(i: int, num_collectors: int) -> tuple[int, int] | None:
+    """Of a tight day: the collector and the slot (0, 1, 2: windows at shift start + 1, + 4,
+    + 7 hours) of customer ``i`` if it is mandatory, else ``None``."""
+    if i % TIGHT_MANDATORY_EVERY:
+        return None
+    j = i // TIGHT_MANDATORY_EVERY
+    if j >= num_collectors * _TIGHT_SLOTS:
+        return None
+    return j % num_collectors, j // num_collectors
+
+
+def mandatory_only_routes(body: dict) -> list[list[str]]:
+    """Of a tight day: customer ids per collector (in the request's order) of a plan of the
+    mandatory visits alone, each by the collector it was given to, in slot order."""
+    routes: list[list[tuple[int, str]]] = [[] for _ in body["collectors"]]
+    for i, customer in enumerate(body["customers"]):
+        slot = mandatory_slot(i, len(body["collectors"]))
+        if slot is not None:
+            routes[slot[0]].append((slot[1], customer["id"]))
+    return [[cid for _, cid in sorted(route)] for route in routes]
