@@ -115,9 +115,10 @@ class Inserter:
     def _route_gaps(self, v: int) -> np.ndarray:
         """The places where a visit could be inserted into route ``v``, one column each; rows:
         collector, position, stop before, stop after, leg between them, earliest departure from
-        the stop before, whether that departure bounds the arrival (routes without a break),
-        driving time left under the travel cap, load left under the capacity. A full route, or
-        one without a timetable, offers none."""
+        the stop before and latest start at the stop after (both as if there were no break:
+        a break only makes departures later and latest starts earlier, so they bound every
+        timetable), driving time left under the travel cap, load left under the capacity. A
+        full route, or one without a timetable, offers none."""
         collector, route, schedule = self.problem.collectors[v], self.routes[v], self.schedules[v]
         if schedule is None or (collector.max_visits is not None
                                 and len(route) >= collector.max_visits):
@@ -129,13 +130,32 @@ class Inserter:
         gaps = np.empty((9, n), dtype=np.int64)
         gaps[0], gaps[1], gaps[2], gaps[3] = v, np.arange(n), stops[:-1], stops[1:]
         gaps[4] = self.timer.durations[stops[:-1], stops[1:]]
-        gaps[5] = [collector.shift_start, *(visit.service_end for visit in schedule.visits)]
-        gaps[6] = collector.lunch_break is None
+        gaps[5], gaps[6] = self._slack(collector, route, gaps[4])
         gaps[7] = (_NO_LIMIT if collector.max_travel_time is None
                    else collector.max_travel_time - schedule.travel_time)
         gaps[8] = (_NO_LIMIT if collector.capacity is None
                    else collector.capacity - sum(customers[j].demand for j in route))
         return gaps
+
+    def _slack(self, collector, route: list[int], legs: np.ndarray
+               ) -> tuple[list[int], list[int]]:
+        """Of each gap of a route, without its break: the earliest departure from the stop
+        before (a forward pass from the shift's start) and the latest start at the stop after
+        that still lets the rest of the route end in the shift (a backward pass from its end;
+        the end of the shift for the last gap)."""
+        customers, windows = self.problem.customers, self.timer.windows
+        leave = [collector.shift_start]
+        for k, i in enumerate(route):
+            ready = leave[-1] + int(legs[k])
+            start = next((max(ready, w.start) for w in windows[i] if ready <= w.end), ready)
+            leave.append(start + customers[i].service_duration)
+        latest = [collector.shift_end]
+        for k in range(len(route) - 1, -1, -1):
+            i = route[k]
+            bound = latest[-1] - int(legs[k + 1]) - customers[i].service_duration
+            latest.append(max((min(w.end, bound) for w in windows[i] if w.start <= bound),
+                              default=-_NO_LIMIT))
+        return leave, latest[::-1]
 
     def _insert_by_taking_out(self, i: int) -> bool:
         """Make room for mandatory customer ``i`` by taking out the least valuable optional
@@ -182,18 +202,23 @@ class Inserter:
         places are then timed exactly, best first, until one fits."""
         if self._all_gaps is None:
             self._all_gaps = np.concatenate(self._gaps, axis=1)
-        vehicle, position, before, after, leg, leave, bounded, travel_left, load_left = (
+        vehicle, position, before, after, leg, leave, latest, travel_left, load_left = (
             self._all_gaps)
         customer, policy = self.problem.customers[i], self.problem.policy
         loc = customer.location
         durations = self.timer.durations
         to_visit = durations[before, loc].astype(np.int64)
-        extra = to_visit + durations[loc, after] - leg
-        # Departure times only grow when a visit is inserted (without a break): a place
-        # from which the visit cannot start in time is no place for it.
+        from_visit = durations[loc, after].astype(np.int64)
+        extra = to_visit + from_visit - leg
+        # A place where the visit cannot start in time, or after which the next stop cannot
+        # be reached in time, even without a break, is no place for it.
+        arrival = leave + to_visit
+        start = np.full(len(arrival), _NO_LIMIT, dtype=np.int64)
+        for w in reversed(self.timer.windows[i]):  # the first window still open wins
+            start = np.where(arrival <= w.end, np.maximum(arrival, w.start), start)
         ok = (self._may_go_with(i)[vehicle] & (extra <= travel_left)
-              & (customer.demand <= load_left)
-              & ~((bounded == 1) & (leave + to_visit > self.timer.windows[i][-1].end)))
+              & (customer.demand <= load_left) & (start < _NO_LIMIT)
+              & (start + customer.service_duration + from_visit <= latest))
         bonus = np.zeros(len(self.problem.collectors))
         preferred = self._routes_of.get(customer.preferred_collector)
         if preferred is not None:
