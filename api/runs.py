@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import allocation
 import routing
@@ -85,13 +85,25 @@ def check_plan_terms(request: PlanRequest) -> None:
     to_problem(request, with_travel=False)
 
 
-def plan(day: DayPlan, *, started: float | None = None,
-         progress: Progress = _ignore) -> PlanResponse:
+def plan(day: DayPlan, *, started: float | None = None, progress: Progress = _ignore,
+         reserve: float = 0.0) -> PlanResponse:
     """Solve a checked day plan. ``started`` (``time.monotonic()``) is when the caller's clock
-    began; the time limit counts from there."""
-    result = routing.solve(day.problem, on_solution=_progress_of(progress),
+    began; the time limit counts from there, and the solve ends ``reserve`` seconds before it
+    (for the caller's own work afterwards, such as writing outputs)."""
+    result = routing.solve(_shortened(day.problem, reserve),
+                           on_solution=_progress_of(progress),
                            started=time.monotonic() if started is None else started)
     return PlanResponse.from_plan(result, day.context, day.request)
+
+
+def _shortened(problem, reserve: float):
+    """``problem`` (a day or an allocation) with ``reserve`` seconds less to solve in (never
+    less than a tenth of its time limit)."""
+    if reserve <= 0:
+        return problem
+    options = problem.options
+    limit = max(options.time_limit - reserve, options.time_limit / 10)
+    return replace(problem, options=replace(options, time_limit=limit))
 
 
 def _progress_of(progress: Progress) -> Callable[[float | None], None]:
@@ -169,9 +181,9 @@ def check_allocation(request: AllocationRequest) -> Allocation:
     return Allocation(request, problem, warnings_for(problem), held)
 
 
-def allocate(job: Allocation, *, started: float | None = None,
-             progress: Progress = _ignore) -> AllocationResponse:
-    """Solve a checked allocation; ``started`` as for ``plan``."""
+def allocate(job: Allocation, *, started: float | None = None, progress: Progress = _ignore,
+             reserve: float = 0.0) -> AllocationResponse:
+    """Solve a checked allocation; ``started`` and ``reserve`` as for ``plan``."""
     found = 0
 
     def on_progress(objective: float, bound: float) -> None:
@@ -180,6 +192,6 @@ def allocate(job: Allocation, *, started: float | None = None,
         progress({"solutions": found, "best_objective": round(objective / MONEY_SCALE, 2),
                   "bound": round(bound / MONEY_SCALE, 2)})
 
-    result = allocation.solve(job.problem, on_progress=on_progress,
+    result = allocation.solve(_shortened(job.problem, reserve), on_progress=on_progress,
                               started=time.monotonic() if started is None else started)
     return AllocationResponse.from_result(result, job.warnings, job.held)

@@ -55,6 +55,7 @@ ALLOWED = {
                    "api.runs", "api.schemas", "api.simulate"},
     "api": set(),
     "api.cli": {"api.commands"},
+    "api.launch": {"api.cli", "api.commands"},
     "api.commands": {"routing", "allocation", "common", "simulation", "api.access_log",
                      "api.config", "api.day_tables", "api.db", "api.defaults", "api.demo",
                      "api.errors", "api.keys", "api.map_page", "api.nightly",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from api.commands import clock
 from api.commands.common import (
     QuietOpt,
     TimeLimitOpt,
@@ -52,7 +52,7 @@ def replan(
     outputs = output or []
     check_outputs(outputs, PLAN_OUTPUTS)
     routing.warm_up()
-    started = time.monotonic()
+    started = clock.started()  # start-up counts: the limit is the command's
     with input_errors(plan):
         previous = PlanResponse.model_validate(read_json(plan))
         if previous.request is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from api.commands import clock
 from api.commands.common import (
     EXIT_BAD_INPUT,
     CollectorsTableOpt,
@@ -79,8 +79,8 @@ def plan(
     outputs = output or []
     source = request or customers or Path("(no input)")
     check_outputs(outputs, PLAN_OUTPUTS)
-    routing.warm_up()  # load the solver before the clock starts
-    started = time.monotonic()
+    started = clock.started()  # start-up counts: the limit is the command's
+    routing.warm_up()
     with err.status("checking the request and building the travel matrix",
                     spinner="dots") as status:
         if quiet:
@@ -93,8 +93,10 @@ def plan(
     result = solve_and_write(
         f"planning {len(parsed.customers)} customers for {len(parsed.collectors)} collectors",
         day_plan.problem.options.time_limit, started, quiet,
-        lambda progress: runs.plan(day_plan, started=started, progress=progress).model_copy(
-            update={"request": parsed}),
+        lambda progress: runs.plan(
+            day_plan, started=started, progress=progress,
+            reserve=clock.writing_seconds(outputs, len(parsed.customers))
+        ).model_copy(update={"request": parsed}),
         lambda res, data, final, part: write_plan(final.suffix.lower(), parsed, res, data,
                                                    part, tiles),
         outputs)
@@ -140,8 +142,8 @@ def assign(
     source = request or cases or Path("(no input)")
     outputs = output or []
     check_outputs(outputs, ALLOCATION_OUTPUTS)
-    allocation.warm_up()  # load the solver before the clock starts
-    started = time.monotonic()
+    started = clock.started()  # start-up counts: the limit is the command's
+    allocation.warm_up()
     job = _checked_allocation(source, request, cases, collectors, policy, time_limit)
     if strict and job.warnings:
         for warning in job.warnings:
@@ -151,7 +153,9 @@ def assign(
     result = solve_and_write(
         f"allocating {len(job.request.cases)} cases to {len(job.request.collectors)} collectors",
         job.problem.options.time_limit, started, quiet,
-        lambda progress: runs.allocate(job, started=started, progress=progress),
+        lambda progress: runs.allocate(
+            job, started=started, progress=progress,
+            reserve=clock.writing_seconds(outputs, len(job.request.cases))),
         lambda res, data, final, part: _write_allocation(final.suffix.lower(), res, data, part),
         outputs)
     if not quiet:
