@@ -200,25 +200,9 @@ class Inserter:
 
         The extra travel and gain of every place in every allowed route are computed at once;
         places are then timed exactly, best first, until one fits."""
-        if self._all_gaps is None:
-            self._all_gaps = np.concatenate(self._gaps, axis=1)
-        vehicle, position, before, after, leg, leave, latest, travel_left, load_left = (
-            self._all_gaps)
+        ok, extra = self.open_places(i)
+        vehicle, position = self._all_gaps[0], self._all_gaps[1]
         customer, policy = self.problem.customers[i], self.problem.policy
-        loc = customer.location
-        durations = self.timer.durations
-        to_visit = durations[before, loc].astype(np.int64)
-        from_visit = durations[loc, after].astype(np.int64)
-        extra = to_visit + from_visit - leg
-        # A place where the visit cannot start in time, or after which the next stop cannot
-        # be reached in time, even without a break, is no place for it.
-        arrival = leave + to_visit
-        start = np.full(len(arrival), _NO_LIMIT, dtype=np.int64)
-        for w in reversed(self.timer.windows[i]):  # the first window still open wins
-            start = np.where(arrival <= w.end, np.maximum(arrival, w.start), start)
-        ok = (self._may_go_with(i)[vehicle] & (extra <= travel_left)
-              & (customer.demand <= load_left) & (start < _NO_LIMIT)
-              & (start + customer.service_duration + from_visit <= latest))
         bonus = np.zeros(len(self.problem.collectors))
         preferred = self._routes_of.get(customer.preferred_collector)
         if preferred is not None:
@@ -239,6 +223,29 @@ class Inserter:
             if schedule is not None:
                 return float(gain[e]), v, pos, schedule
         return None
+
+    def open_places(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Of every place in every route (the columns of the gaps), whether customer ``i``
+        might fit there, and the extra travel it would cost. A place is closed when the
+        collector may not go, the travel cap or the load would be exceeded, or, even without a
+        break, the visit could not start in its window or the next stop would be reached too
+        late; an open place may still fail the exact timing."""
+        if self._all_gaps is None:
+            self._all_gaps = np.concatenate(self._gaps, axis=1)
+        vehicle, _, before, after, leg, leave, latest, travel_left, load_left = self._all_gaps
+        customer = self.problem.customers[i]
+        durations = self.timer.durations
+        to_visit = durations[before, customer.location].astype(np.int64)
+        from_visit = durations[customer.location, after].astype(np.int64)
+        extra = to_visit + from_visit - leg
+        arrival = leave + to_visit
+        start = np.full(len(arrival), _NO_LIMIT, dtype=np.int64)
+        for w in reversed(self.timer.windows[i]):  # the first window still open wins
+            start = np.where(arrival <= w.end, np.maximum(arrival, w.start), start)
+        ok = (self._may_go_with(i)[vehicle] & (extra <= travel_left)
+              & (customer.demand <= load_left) & (start < _NO_LIMIT)
+              & (start + customer.service_duration + from_visit <= latest))
+        return ok, extra
 
     def _may_go_with(self, i: int) -> np.ndarray:
         """Customer ``i``'s candidate collectors as a mask over all collectors."""

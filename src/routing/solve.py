@@ -64,11 +64,15 @@ def solve(problem: Problem, *, on_solution: ProgressCallback | None = None,
         # steps set by the work limit, the deadline only as a backstop).
         routes, steps = search.improve(prepared, best.plan.routes, budget, seed=options.seed,
                                        params=params, on_improvement=on_solution)
+        # The search ran until the clock stopped it (not a work limit, not a proof).
+        cut = budget.left() == 0.0
         if best.keep_if_better(routes, strictly=True):
             status += f"_recreated_in_{steps}_steps"
+    else:
+        cut = False
     elapsed = time.monotonic() - started
     return report(problem, best.plan, prepared.excluded, best.left_out, status, elapsed,
-                  elapsed >= options.time_limit * params.search_share)
+                  cut or elapsed >= options.time_limit * params.search_share)
 
 
 def _whole_day_pays(prepared: Prepared, params: SearchParams) -> bool:

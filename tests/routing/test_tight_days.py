@@ -52,3 +52,43 @@ def test_a_small_tight_day_is_planned_feasibly_with_every_mandatory_visit():
     # collector reaches the cap.
     assert any(u["reason"] == "day_full" for u in response["unassigned"])
     assert all(r["visits"] < 20 for r in response["routes"])
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_the_insertion_never_rules_out_a_place_where_the_visit_fits(plain):
+    """Against the exact timing (breaks included), on the first plan of a tight day: every
+    place where a left-out customer's visit fits is one the fast bounds keep open."""
+    from api.schemas.plan import PlanRequest, to_problem
+    from routing.insertion import Inserter
+    from routing.prepare import prepare
+
+    body = collection_day(300, 20, seed=4, profile="tight", plain=plain)
+    problem, _ = to_problem(PlanRequest.model_validate(body))
+    prepared = prepare(problem)
+    full = Inserter(prepared, [[] for _ in problem.collectors])
+    left_out = sorted(full.fill())
+    # Every third visit taken out again: room appears, so that many places fit.
+    routes = [[i for k, i in enumerate(route) if k % 3 != 1] for route in full.routes]
+    taken = sorted({i for route in full.routes for i in route} - {i for r in routes for i in r})
+    inserter = Inserter(prepared, routes)
+    checked = fitting = 0
+    for i in taken + left_out[:: max(1, len(left_out) // 20)]:
+        ok, _ = inserter.open_places(i)
+        vehicles, positions = inserter._all_gaps[0], inserter._all_gaps[1]
+        for e in range(len(ok)):
+            v, pos = int(vehicles[e]), int(positions[e])
+            if v not in prepared.candidates[i]:
+                continue
+            route = inserter.routes[v]
+            fits = prepared.timer.schedule(problem.collectors[v],
+                                           route[:pos] + [i] + route[pos:]) is not None
+            checked += 1
+            fitting += fits
+            assert ok[e] or not fits, (i, v, pos)
+    assert checked > 1000 and fitting > 50  # places were tried, and many of them fit
+
+
+def test_the_search_of_a_tight_day_runs_until_its_time_is_up():
+    body = collection_day(300, 20, seed=5, profile="tight", time_limit=4)
+    response = plan(body)
+    assert response["time_limit_hit"] is True
