@@ -33,8 +33,10 @@ def _describe(items: Iterable[dict], skip: int = 0) -> list[dict[str, str]]:
     items = list(items)
     for item in _one_per_union(items):
         cause = (item.get("ctx") or {}).get("error")
-        if isinstance(cause, FieldError):
-            described = {"field": cause.field, "reason": cause.reason}
+        if isinstance(cause, FieldError):  # its field is relative to the model that raised it
+            where = _path(_fields(item.get("loc", ()))[skip:])
+            described = {"field": f"{where}.{cause.field}" if where else cause.field,
+                         "reason": cause.reason}
         else:
             described = {"field": _path(_fields(item.get("loc", ()))[skip:]) or "(request)",
                          "reason": _reason(item)}

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from api.db import case_file
 from api.deps import ERRORS, CallerDep, DispatcherDep, EngineDep, SettingsDep
 from api.jobs import kinds, store
+from api.outcome_tables import batch_problems
 from api.routes.bodies import ALLOCATION_CAPS, PLAN_CAPS, REPLAN_CAPS, post_off_the_loop
 from api.routes.submit import RESPONSES, submit
 from api.schemas.allocation import AllocationRequest
@@ -86,8 +87,26 @@ async def post_replan(job_id: Annotated[str, Path(max_length=64)], events: Event
     day = (PlanRequest.model_validate_json(job.request) if job.kind == "plan"
            else previous.request or ReplanRequest.model_validate_json(job.request).request)
     accepted = await run_in_threadpool(kinds.accept_replan, day, previous, events, settings)
+    outcomes = [(f"done[{k}].outcome", d.customer_id, d.outcome)
+                for k, d in enumerate(events.done) if d.outcome is not None]
+    if outcomes:
+        await run_in_threadpool(_record, engine, caller, outcomes)
     return await submit(accepted, caller=caller, settings=settings, engine=engine,
                         dispatcher=dispatcher, wait=wait, idempotency_key=idempotency_key)
+
+
+def _record(engine, caller, outcomes: list[tuple]) -> None:
+    """Record the outcomes of visits reported done in the tenant's case file, as
+    ``POST /v1/outcomes`` does (all or none; a visit sent again with the same content is left
+    as it is)."""
+    now = store.now()
+    problems = batch_problems([(where, visit) for where, _, visit in outcomes], now)
+    if problems:
+        raise case_file.BadBatch([{**p, "field": p["field"].replace(":", ".")}
+                                  for p in problems])
+    recorded = case_file.record(engine, caller.tenant, outcomes, now=now)
+    store.audit(engine, caller.tenant, caller.key_id, "outcomes", None,
+                f"{recorded.added} added, {recorded.unchanged} unchanged (replan)")
 
 
 @post_off_the_loop(router, "/weeks", body="request", caps=PLAN_CAPS, status_code=202,

@@ -9,7 +9,17 @@ from datetime import datetime, timedelta
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from api import defaults
-from api.schemas.common import MAX_MONEY, Id, Location, Strict, Window, cents, seconds_between
+from api.schemas.common import (
+    MAX_MONEY,
+    FieldError,
+    Id,
+    Location,
+    Strict,
+    Window,
+    cents,
+    seconds_between,
+)
+from api.schemas.follow_up import VisitIn
 from api.schemas.plan import (
     CustomerIn,
     OptionsIn,
@@ -24,13 +34,23 @@ from routing.replan import Disruption, Events, Fixed, Position, Replanned
 
 
 class DoneIn(Strict):
-    """A visit made: it stays in the plan as it happened."""
+    """A visit made: it stays in the plan as it happened. With ``outcome``, how it ended is
+    recorded in the tenant's case file too (the HTTP service), as ``POST /v1/outcomes`` would."""
 
     customer_id: Id
     collector_id: Id
     arrival: AwareDatetime | None = Field(None, description="default: the service start")
     service_start: AwareDatetime
     service_end: AwareDatetime
+    outcome: VisitIn | None = Field(None, description=(
+        "how the visit ended (its collector is the event's)"))
+
+    @model_validator(mode="after")
+    def _same_collector(self) -> DoneIn:
+        if self.outcome is not None and self.outcome.collector != self.collector_id:
+            raise FieldError("outcome.collector", f"{self.outcome.collector!r} is not the "
+                                                  f"visit's collector {self.collector_id!r}")
+        return self
 
 
 class UnderWayIn(Strict):

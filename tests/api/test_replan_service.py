@@ -57,3 +57,31 @@ def test_events_that_contradict_the_plan_are_a_422_naming_the_field(database_url
         missing = client.post("/v1/plans/0123456789abcdef/replan", headers=north,
                               json={"at": at("10:00")})
         assert missing.status_code == 404
+
+
+def test_a_visit_reported_done_with_its_outcome_is_recorded_in_the_case_file(database_url):
+    """The dispatcher reports once: the re-plan keeps the visit, and the case file holds its
+    outcome (a promise to pay) for the follow-up policy; sent again, it is left as it is."""
+    with service(database_url) as (client, north, _):
+        first = client.post("/v1/plans?wait=30", json=small_day(), headers=north).json()
+        step = next(s for s in first["result"]["routes"][0]["steps"] if s["type"] == "visit")
+        outcome = {"id": "v-1", "collector": "k1", "visited_at": step["service_start"],
+                   "outcome": "promise_to_pay", "amount": 800, "promised_for": "2026-12-04"}
+        events = {"at": at("11:00"), "done": [{
+            "customer_id": step["customer_id"], "collector_id": "k1",
+            "service_start": step["service_start"], "service_end": step["service_end"],
+            "outcome": outcome}]}
+        for _ in range(2):
+            response = client.post(f"/v1/plans/{first['id']}/replan?wait=30", json=events,
+                                   headers=north)
+            assert response.status_code == 200, response.text
+        case = client.get(f"/v1/cases/{step['customer_id']}?date=2026-12-02",
+                          headers=north).json()
+        assert [(v["id"], v["outcome"]) for v in case["visits"]] == [("v-1", "promise_to_pay")]
+        assert case["state"]["hold"] == "promise_pending"
+
+        wrong = {**events, "done": [{**events["done"][0],
+                                     "outcome": {**outcome, "collector": "k9"}}]}
+        refused = client.post(f"/v1/plans/{first['id']}/replan", json=wrong, headers=north)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "done[0].outcome.collector"
