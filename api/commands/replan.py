@@ -65,6 +65,11 @@ def replan(
             happened = happened.model_copy(update={"options": options.model_validate(
                 {**options.model_dump(), "time_limit_seconds": time_limit})})
         job = runs.check_replan(previous.request, previous, happened)
+    reported = sum(d.outcome is not None for d in happened.done)
+    if reported:
+        err.print(f"[yellow]warning[/]: {reported} outcomes of visits done are not recorded "
+                  "here; record them with fieldplan outcomes import, or re-plan through the "
+                  "HTTP service, which keeps the case file", highlight=False)
     request = job.request
     result = solve_and_write(
         f"re-planning {len(request.customers)} customers for {len(request.collectors)} "
