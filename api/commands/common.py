@@ -90,9 +90,11 @@ def write_all(outputs: list[Path], write_one: Callable[[Path], None]) -> None:
         os.replace(part, path)
 
 
-def read_json(path: Path):
+def read_json(path: Path, *, matrices: str | None = None):
     """The JSON in ``path`` (UTF-8, with or without a byte-order mark); a file that is
-    missing, unreadable, not UTF-8, not JSON or nested too deeply is bad input (exit 2)."""
+    missing, unreadable, not UTF-8, not JSON or nested too deeply is bad input (exit 2).
+    ``matrices="request"`` (a day-plan request) or ``"plan"`` (a plan, which carries its
+    request): an inline travel matrix is read straight into an array."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -101,6 +103,22 @@ def read_json(path: Path):
         bad_input(path, [{"field": "(file)", "reason": "is a folder; give a JSON file"}])
     except OSError as exc:
         bad_input(path, [{"field": "(file)", "reason": f"cannot be read: {exc.strerror or exc}"}])
+    if matrices is not None:
+        from api.schemas.matrix import parse_with_matrices
+
+        try:
+            return parse_with_matrices(raw, in_request=matrices == "plan")
+        except UnicodeDecodeError:
+            from api.tables import not_utf8
+
+            bad_input(path, [{"field": "(file)", "reason": not_utf8(raw)}])
+        except json.JSONDecodeError as exc:
+            bad_input(path, [{"field": "(file)", "reason": f"not valid JSON: {exc}"}])
+        except RecursionError:
+            bad_input(path, [{"field": "(file)", "reason": "nested too deeply to be a request"}])
+        except ValueError as exc:  # a malformed matrix: "travel.matrix.durations: reason"
+            field, _, reason = str(exc).partition(": ")
+            bad_input(path, [{"field": field, "reason": reason}])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -46,6 +46,7 @@ def replan(
     """
     import routing
     from api import runs
+    from api.schemas.matrix import FILES
     from api.schemas.plan_out import PlanResponse, missed
     from api.schemas.replan import EventsIn
 
@@ -54,7 +55,8 @@ def replan(
     routing.warm_up()
     started = clock.started()  # start-up counts: the limit is the command's
     with input_errors(plan):
-        previous = PlanResponse.model_validate(read_json(plan))
+        previous = PlanResponse.model_validate(read_json(plan, matrices="plan"),
+                                               context={FILES: plan.parent})
         if previous.request is None:
             bad_input(plan, [{"field": "request", "reason": "the plan carries no request: "
                               "re-plan a plan file written by fieldplan plan or replan"}])
@@ -75,8 +77,7 @@ def replan(
         f"re-planning {len(request.customers)} customers for {len(request.collectors)} "
         "collectors", job.problem.options.time_limit, started, quiet,
         lambda progress: runs.replan(job, started=started, progress=progress),
-        lambda res, data, path, part: write_plan(path.suffix.lower(), request, res, data,
-                                                  part, tiles),
+        lambda res, data, path, part: write_plan(path, request, res, data, part, tiles),
         outputs)
     if not quiet:
         affected = Counter(c.collector_id for c in result.changes)

@@ -97,8 +97,7 @@ def plan(
             day_plan, started=started, progress=progress,
             reserve=clock.writing_seconds(outputs, len(parsed.customers))
         ).model_copy(update={"request": parsed}),
-        lambda res, data, final, part: write_plan(final.suffix.lower(), parsed, res, data,
-                                                   part, tiles),
+        lambda res, data, final, part: write_plan(final, parsed, res, data, part, tiles),
         outputs)
     if not quiet:
         s = result.summary
@@ -173,20 +172,42 @@ PLAN_OUTPUTS = (".json", ".csv", ".xlsx", ".html")
 ALLOCATION_OUTPUTS = (".json", ".csv", ".xlsx")
 
 
-def write_plan(suffix: str, request, result, data: dict, path: Path, tiles: str) -> None:
-    """Write a day plan (or re-plan) as the output of ``suffix``: the plan, its stops, its
-    route sheets or its map."""
+def write_plan(final: Path, request, result, data: dict, path: Path, tiles: str) -> None:
+    """Write a day plan (or re-plan) as the output ``final`` (at ``path`` for now): the plan,
+    its stops, its route sheets or its map, by suffix."""
     from api import map_page
     from api.outputs import write_route_sheets, write_stops_csv
 
+    suffix = final.suffix.lower()
     if suffix == ".json":
-        write(result.model_dump_json(indent=2), path)
+        write(_matrices_beside(result, final, path).model_dump_json(indent=2), path)
     elif suffix == ".csv":
         write_stops_csv(request, data, path)
     elif suffix == ".xlsx":
         write_route_sheets(request, data, path)
     else:
         path.write_text(map_page.render(request, data, tile_url=tiles), encoding="utf-8")
+
+
+# A plan keeps its request, for re-planning: travel matrices above this many locations go
+# into .npy files beside the plan's JSON rather than into it.
+_MATRIX_INLINE_UP_TO = 200
+
+
+def _matrices_beside(result, final: Path, path: Path):
+    """``result`` with the large travel matrix of its request saved beside ``final`` and named
+    in the JSON (``fieldplan replan`` reads it from there)."""
+    from api.schemas.matrix import save_beside
+
+    request = result.request
+    matrix = None if request is None else request.travel.matrix
+    if (matrix is None or isinstance(matrix.durations, str)
+            or len(matrix.durations) <= _MATRIX_INLINE_UP_TO):
+        return result
+    names = {name: save_beside(final, path, name, getattr(matrix, name))
+             for name in ("durations", "distances") if getattr(matrix, name) is not None}
+    travel = request.travel.model_copy(update={"matrix": matrix.model_copy(update=names)})
+    return result.model_copy(update={"request": request.model_copy(update={"travel": travel})})
 
 
 def _write_allocation(suffix: str, result, data: dict, path: Path) -> None:
@@ -219,12 +240,14 @@ def _checked_plan(source: Path, request: Path | None, customers: Path | None,
     """The day plan of the JSON request or of the two tables, checked; exits on bad input."""
     from api import runs
     from api.day_tables import day_request
+    from api.schemas.matrix import FILES
     from api.schemas.plan import PlanRequest
     from api.tables import read_table
 
     with input_errors(source):
         if request is not None:
-            parsed = PlanRequest.model_validate(read_json(request))
+            parsed = PlanRequest.model_validate(read_json(request, matrices="request"),
+                                                context={FILES: request.parent})
         elif customers is not None and collectors is not None and day is not None:
             try:
                 terms = replace(terms, day=date.fromisoformat(day))
@@ -284,7 +307,8 @@ def solve_and_write(what: str, limit: float, started: float, quiet: bool,
         result = solve(line.heard)
         if not outputs:
             write(result.model_dump_json(indent=2), None)
-        data = result.model_dump(mode="json")
+        # The writers take the request apart; its matrices are never made lists here.
+        data = result.model_dump(mode="json", exclude={"request"})
         status.update("writing " + ", ".join(map(str, outputs)))
         write_all(outputs, lambda path, part: write_one(result, data, path, part))
     return result

@@ -30,6 +30,7 @@ from api.schemas.common import (
     seconds_between,
 )
 from api.schemas.follow_up import FollowUpIn, Held, VisitIn, decision, shaped
+from api.schemas.matrix import Matrix, OptionalMatrix
 from common.geo import CoordinateSystem, to_wgs84
 from followup import InvalidHistory
 from routing import (
@@ -162,8 +163,8 @@ class PolicyIn(Strict):
 class MatrixIn(Strict):
     """A custom travel matrix; every location must then carry ``matrix_index``."""
 
-    durations: list[list[float]] = Field(description="seconds")
-    distances: list[list[float]] | None = Field(None, description="metres")
+    durations: Matrix = Field(description="seconds")
+    distances: OptionalMatrix = Field(None, description="metres")
 
 
 class TravelIn(Strict):
@@ -250,10 +251,8 @@ class PlanRequest(Strict):
     def _check_matrix(self) -> None:
         matrix = self.travel.matrix
         n = len(matrix.durations)
-        for name in ("durations", "distances"):
-            rows = getattr(matrix, name)
-            if rows is not None and (len(rows) != n or any(len(r) != n for r in rows)):
-                raise FieldError(f"travel.matrix.{name}", f"must be square, {n} x {n}")
+        if matrix.distances is not None and matrix.distances.shape != (n, n):
+            raise FieldError("travel.matrix.distances", f"must be {n} x {n}, as the durations")
         for where, loc in self._locations():
             if loc.matrix_index is None:
                 raise FieldError(f"{where}.matrix_index", "required with a custom matrix")

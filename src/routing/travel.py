@@ -60,6 +60,9 @@ def custom_matrix(durations, distances=None) -> TravelMatrix:
 
 
 def _as_int_matrix(field: str, values) -> np.ndarray:
+    if (isinstance(values, np.ndarray) and values.dtype == np.int32 and values.ndim == 2
+            and values.shape[0] == values.shape[1] and (values >= 0).all()):
+        return values  # checked and made integer already: kept, not copied
     try:
         matrix = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:

@@ -245,10 +245,10 @@ def test_outputs_are_written_all_or_none(tmp_path, monkeypatch):
 
     written = solve.write_plan
 
-    def broken(suffix, *args):
-        if suffix == ".xlsx":
+    def broken(final, *args):
+        if final.suffix == ".xlsx":
             raise OSError(28, "No space left on device")
-        written(suffix, *args)
+        written(final, *args)
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(solve, "write_plan", broken)
