@@ -136,12 +136,13 @@ def check_replan(day: PlanRequest, previous: PlanResponse, events: EventsIn, *,
     return job
 
 
-def replan(job: Replan, *, started: float | None = None,
-           progress: Progress = _ignore) -> ReplanResponse:
-    """Re-plan the rest of a checked day; ``started`` as for ``plan``."""
+def replan(job: Replan, *, started: float | None = None, progress: Progress = _ignore,
+           reserve: float = 0.0) -> ReplanResponse:
+    """Re-plan the rest of a checked day; ``started`` and ``reserve`` as for ``plan``."""
     from routing.replan import replan as replan_day
 
-    result = replan_day(job.problem, job.previous, job.events, job.disruption,
+    result = replan_day(_shortened(job.problem, reserve), job.previous, job.events,
+                        job.disruption,
                         started=time.monotonic() if started is None else started,
                         on_solution=_progress_of(progress))
     return ReplanResponse.from_replan(result, job)
@@ -161,12 +162,15 @@ def check_week(request: WeekRequest, *, with_travel: bool = True) -> WeekPlan:
     return WeekPlan(request, to_week(request, with_travel=with_travel))
 
 
-def plan_week(job: WeekPlan, *, started: float | None = None,
-              progress: Progress = _ignore) -> WeekResponse:
-    """Solve a checked week; ``started`` as for ``plan``."""
+def plan_week(job: WeekPlan, *, started: float | None = None, progress: Progress = _ignore,
+              reserve: float = 0.0) -> WeekResponse:
+    """Solve a checked week; ``started`` and ``reserve`` as for ``plan``."""
     from routing.week import solve_week
 
-    result = solve_week(job.context.week, on_solution=_progress_of(progress),
+    week = job.context.week
+    if reserve > 0:
+        week = replace(week, problem=_shortened(week.problem, reserve))
+    result = solve_week(week, on_solution=_progress_of(progress),
                         started=time.monotonic() if started is None else started)
     return WeekResponse.from_plan(result, job.context, job.request)
 

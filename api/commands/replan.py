@@ -76,7 +76,9 @@ def replan(
     result = solve_and_write(
         f"re-planning {len(request.customers)} customers for {len(request.collectors)} "
         "collectors", job.problem.options.time_limit, started, quiet,
-        lambda progress: runs.replan(job, started=started, progress=progress),
+        lambda progress: runs.replan(
+            job, started=started, progress=progress,
+            reserve=clock.writing_seconds(outputs, len(request.customers))),
         lambda res, data, path, part: write_plan(path, request, res, data, part, tiles),
         outputs)
     if not quiet:

@@ -71,7 +71,9 @@ def plan_week(
     result = solve_and_write(
         f"planning {len(parsed.customers)} customers over {len(parsed.days)} days",
         job.context.week.problem.options.time_limit, started, quiet,
-        lambda progress: runs.plan_week(job, started=started, progress=progress),
+        lambda progress: runs.plan_week(
+            job, started=started, progress=progress,
+            reserve=clock.writing_seconds(outputs, len(parsed.customers))),
         lambda res, data, path, part: writers[path.suffix.lower()](parsed, res, data, path, part),
         outputs)
     if not quiet:

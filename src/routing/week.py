@@ -133,6 +133,10 @@ def discounted_value(plan: Plan, week: Week) -> float:
     return sum(r.value * factors[r.collector] for r in plan.routes)
 
 
+# Seconds a day of the week's first phase needs left for its whole-day routing model.
+MODEL_SECONDS = 2.0
+
+
 def solve_week(week: Week, *, started: float | None = None, on_solution=None,
                first_share: float = 0.4) -> Plan:
     """Plan the week: first the days one after another (each with its part of
@@ -140,6 +144,7 @@ def solve_week(week: Week, *, started: float | None = None, on_solution=None,
     whole week as one problem from that plan for the rest of the time, so that customers
     move to the day that suits them best."""
     from routing import solve  # the solver loads on first use (a lazy name of the package)
+    from routing.search import DEFAULT
 
     started = time.monotonic() if started is None else started
     problem = week.problem
@@ -147,15 +152,24 @@ def solve_week(week: Week, *, started: float | None = None, on_solution=None,
     share = options.time_limit * first_share / max(1, len(week.days))
     planned: set[str] = set()
     initial: dict[str, tuple[str, ...]] = {}
-    for day in week.days:
+    for k, day in enumerate(week.days):
         vehicles = tuple(c for c in problem.collectors if c.id.endswith(SEPARATOR + day.label))
         if not vehicles:
             continue
         customers = _for_day(problem.customers, vehicles, planned)
+        # Each day ends by its share of the week's clock, so that a day that overran its
+        # share (its checks, its first plan) takes the time from the next, not from the end.
         sub = Problem(vehicles, customers, problem.travel, problem.policy,
-                      replace(options, time_limit=share, work_limit=max(
+                      replace(options, time_limit=share * (k + 1), work_limit=max(
                           1, options.work_limit // len(week.days))))
-        plan = solve(sub)
+        # A whole-day routing model costs its building and its first solution whatever time
+        # it is given: with less than MODEL_SECONDS left for the day, ruin and recreate alone
+        # plans it (it keeps to its deadline). In deterministic mode the plan never depends
+        # on the clock.
+        left = started + share * (k + 1) - time.monotonic()
+        params = (DEFAULT if options.deterministic or left >= MODEL_SECONDS
+                  else replace(DEFAULT, max_search_pairs=0))
+        plan = solve(sub, started=started, params=params)
         for route in plan.routes:
             ids = tuple(s.customer for s in route.steps if s.customer is not None)
             initial[route.collector] = ids
