@@ -84,9 +84,12 @@ class WeekChecker:
                 bad.append(f"{cid}: listed with mandatory={u['mandatory']}, which is wrong")
             days = ([self.checkers[date.fromisoformat(c["due_on"])]] if c.get("due_on")
                     else list(self.checkers.values()))
+            # Only the days the customer could be met count (a window on that day, if any).
+            days = [k for k in days if k.on_the_day(k.customers[cid])]
             if u["reason"] == "resting_after_recent_visit" and not all(
                     k.resting(k.customers[cid]) for k in days):
-                bad.append(f"{cid}: listed as resting, but not resting every day")
+                bad.append(f"{cid}: listed as resting, but not resting on every day with a "
+                           "window")
             if u["reason"] in HOLDS and not all(u["reason"] in k.held(k.customers[cid])
                                                 for k in days):
                 bad.append(f"{cid}: listed as {u['reason']}, which does not hold every day")

@@ -93,6 +93,22 @@ def test_rest_is_counted_to_each_day():
         ("R", "resting_after_recent_visit")]
 
 
+def test_resting_on_every_day_the_customer_is_home_is_a_true_reason():
+    """Home on day 1 only, and resting on day 1 (not on day 2): left out as resting, which the
+    checker accepts; home on both days, the same customer is visited on day 2."""
+    home_day_1 = week([client("R", 1, 10, last_visit="2026-11-29", time_windows=on(DAYS[0]))],
+                      [worker("k")], policy={"min_rest_days": 3, "travel_cost_per_hour": 0})
+    response = plan(home_day_1)  # checked: resting on every day with a window
+    assert [(u["customer_id"], u["reason"]) for u in response["unassigned"]] == [
+        ("R", "resting_after_recent_visit")]
+    both = week([client("R", 1, 10, last_visit="2026-11-29", time_windows=on(*DAYS))],
+                [worker("k")], policy={"min_rest_days": 3, "travel_cost_per_hour": 0})
+    assert visits_by_day(plan(both)) == {DAYS[0]: [], DAYS[1]: ["R"]}
+    lie = {**response, "days": [{**d, "plan": {**d["plan"], "routes": []}}
+                                for d in response["days"]]}
+    assert WeekChecker(both).check(lie)  # resting on day 1 only: the reason would be false
+
+
 def test_a_collector_off_one_day_and_the_preferred_collector_on_any_day():
     body = week([client("X", 1, 10, preferred_collector="b", time_windows=on(*DAYS))],
                 [worker("a"), worker("b", days=[DAYS[1]])],
