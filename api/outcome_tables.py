@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import TypeAdapter, ValidationError
 
 from api.schemas.follow_up import OutcomeIn
-from api.tables import TableError, cells, raw_rows
+from api.tables import TableError, cells, table_rows
 
 HEADERS = {
     "visit_id": "id", "拜访编号": "id", "customer_id": "customer", "客户编号": "customer",
@@ -46,7 +46,7 @@ def read_outcomes(path: Path, zone: ZoneInfo, now: datetime) -> list[OutcomeIn]:
         return _from_json(path, now)
     problems: list[dict[str, str]] = []
     found: list[tuple[int, OutcomeIn]] = []
-    for number, raw in raw_rows(path):
+    for number, raw in table_rows(path)[1]:
         row = _row(raw, zone)
         try:
             found.append((number, OutcomeIn.model_validate(row)))

@@ -110,9 +110,9 @@ def _header_problems(name: str, header: list[str], kind: str, schema: type[BaseM
     known = (set(schema.model_fields) - {POINT[kind]}) | {"lat", "lon"} | DAY_COLUMNS[kind]
     problems, seen = [], set()
     for column in header:
-        canonical = ALIASES.get(column, column)
         if not column:
             continue
+        canonical = ALIASES.get(column, column)
         if canonical not in known:
             problems.append({"field": f"{name}:1:{column}", "reason": "unknown column; known "
                              "columns: " + ", ".join(sorted(known))})
@@ -129,11 +129,6 @@ def _header_problems(name: str, header: list[str], kind: str, schema: type[BaseM
 def allocation_rows(rows: list[dict]) -> list[dict]:
     """The rows without their day-plan columns."""
     return [{k: v for k, v in row.items() if k != "day"} for row in rows]
-
-
-def raw_rows(path: Path):
-    """(row number, {header: text}) of a .csv or .xlsx file."""
-    return table_rows(path)[1]
 
 
 def table_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:

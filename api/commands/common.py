@@ -52,11 +52,11 @@ def check_outputs(outputs: list[Path], writers: dict) -> None:
     written (a missing folder, a directory, no permission, the same file twice)."""
     problems, seen = [], set()
     for path in outputs:
-        name = str(path)
+        name, where = str(path), path.resolve()
         if path.suffix.lower() not in writers:
             *first, last = writers
             problems.append(f"{name}: use a {', '.join(first)} or {last} file")
-        elif path.resolve() in seen:
+        elif where in seen:
             problems.append(f"{name}: given twice")
         elif path.is_dir():
             problems.append(f"{name}: is a folder; give a file name")
@@ -65,7 +65,7 @@ def check_outputs(outputs: list[Path], writers: dict) -> None:
         elif not os.access(path.parent, os.W_OK | os.X_OK) or (
                 path.exists() and not os.access(path, os.W_OK)):
             problems.append(f"{name}: cannot be written (permission denied)")
-        seen.add(path.resolve())
+        seen.add(where)
     if problems:
         bad_option([{"field": "--output", "reason": reason} for reason in problems])
 
