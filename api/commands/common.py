@@ -103,34 +103,23 @@ def read_json(path: Path, *, matrices: str | None = None):
         bad_input(path, [{"field": "(file)", "reason": "is a folder; give a JSON file"}])
     except OSError as exc:
         bad_input(path, [{"field": "(file)", "reason": f"cannot be read: {exc.strerror or exc}"}])
-    if matrices is not None:
+    try:
+        if matrices is None:
+            return json.loads(raw.decode("utf-8-sig"))
         from api.schemas.matrix import parse_with_matrices
 
-        try:
-            return parse_with_matrices(raw, in_request=matrices == "plan")
-        except UnicodeDecodeError:
-            from api.tables import not_utf8
-
-            bad_input(path, [{"field": "(file)", "reason": not_utf8(raw)}])
-        except json.JSONDecodeError as exc:
-            bad_input(path, [{"field": "(file)", "reason": f"not valid JSON: {exc}"}])
-        except RecursionError:
-            bad_input(path, [{"field": "(file)", "reason": "nested too deeply to be a request"}])
-        except ValueError as exc:  # a malformed matrix: "travel.matrix.durations: reason"
-            field, _, reason = str(exc).partition(": ")
-            bad_input(path, [{"field": field, "reason": reason}])
-    try:
-        text = raw.decode("utf-8-sig")
+        return parse_with_matrices(raw, in_request=matrices == "plan")
     except UnicodeDecodeError:
         from api.tables import not_utf8
 
         bad_input(path, [{"field": "(file)", "reason": not_utf8(raw)}])
-    try:
-        return json.loads(text)
     except json.JSONDecodeError as exc:
         bad_input(path, [{"field": "(file)", "reason": f"not valid JSON: {exc}"}])
     except RecursionError:
         bad_input(path, [{"field": "(file)", "reason": "nested too deeply to be a request"}])
+    except ValueError as exc:  # a malformed matrix: "travel.matrix.durations: reason"
+        field, _, reason = str(exc).partition(": ")
+        bad_input(path, [{"field": field, "reason": reason}])
 
 
 def exit_if_missed(missed: list[tuple[str, str]]) -> None:

@@ -15,36 +15,25 @@ import msgspec
 import numpy as np
 from pydantic import PlainSerializer, PlainValidator, ValidationInfo, WithJsonSchema
 
+from routing import InvalidProblem
+from routing.travel import int_matrix
+
 # Validation context key: the folder that file names in a request are relative to.
 FILES = "files"
 
 
 def as_matrix(value: Any, folder: Path | str | None = None) -> np.ndarray:
-    """A square matrix of non-negative finite numbers, as int32 (rounded); a string names a
-    ``.npy`` file in ``folder``."""
+    """A square matrix of non-negative finite numbers, as int32 (rounded; the engine's own
+    check, :func:`routing.travel.int_matrix`); a string names a ``.npy`` file in ``folder``."""
     if isinstance(value, str):
         if folder is None:
             raise ValueError("give the matrix as rows of numbers (a file name is read only "
                              "by the command line)")
         value = _load(Path(folder) / value, value)
-    if isinstance(value, np.ndarray) and value.dtype == np.int32:
-        matrix = value
-    else:
-        try:
-            matrix = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError("must be square: a list of rows of numbers, every row as long "
-                             "as there are rows") from None
-        if not np.isfinite(matrix).all():
-            raise ValueError("must hold finite numbers")
-        matrix = np.rint(matrix)
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(f"must be square, got {' x '.join(map(str, matrix.shape)) or 'a number'}")
-    if (matrix < 0).any():
-        raise ValueError("must not hold negative values")
-    if matrix.size and matrix.max() > np.iinfo(np.int32).max:
-        raise ValueError("holds values too large (more than 2^31)")
-    return matrix.astype(np.int32, copy=False)
+    try:
+        return int_matrix("", value)
+    except InvalidProblem as exc:
+        raise ValueError(exc.reason) from None
 
 
 def _load(path: Path, name: str) -> np.ndarray:
@@ -117,8 +106,8 @@ def parse_with_matrices(raw: bytes, *, in_request: bool = False) -> Any:
 
     try:
         found = msgspec.json.decode(raw, type=_Plan if in_request else _Request)
-        travel = (found.request.travel if in_request and found.request else
-                  None if in_request else found.travel)
+        request = found.request if in_request else found
+        travel = None if request is None else request.travel
     except (msgspec.DecodeError, RecursionError):
         travel = None  # not this shape: the plain parse below says what is wrong
     spans = []

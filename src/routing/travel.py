@@ -54,23 +54,30 @@ def geodesic_matrix(
 
 def custom_matrix(durations, distances=None) -> TravelMatrix:
     """A matrix supplied by the caller (e.g. a road-network service), checked and made integer."""
-    dur = _as_int_matrix("travel.matrix.durations", durations)
-    dist = dur * 0 if distances is None else _as_int_matrix("travel.matrix.distances", distances)
+    dur = int_matrix("travel.matrix.durations", durations)
+    dist = dur * 0 if distances is None else int_matrix("travel.matrix.distances", distances)
     return TravelMatrix(durations=dur, distances=dist)
 
 
-def _as_int_matrix(field: str, values) -> np.ndarray:
-    if (isinstance(values, np.ndarray) and values.dtype == np.int32 and values.ndim == 2
-            and values.shape[0] == values.shape[1] and (values >= 0).all()):
-        return values  # checked and made integer already: kept, not copied
-    try:
-        matrix = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise InvalidProblem(field, "must be a list of rows of numbers") from exc
+def int_matrix(field: str, values) -> np.ndarray:
+    """``values`` (rows of numbers, or an array) as a square int32 matrix of non-negative
+    seconds or metres, rounded; an int32 array is kept as it is, not copied. Raises
+    ``InvalidProblem`` naming ``field``."""
+    if isinstance(values, np.ndarray) and values.dtype == np.int32:
+        matrix = values
+    else:
+        try:
+            matrix = np.asarray(values, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise InvalidProblem(field, "must be square: a list of rows of numbers, every row "
+                                        "as long as there are rows") from exc
+        if not np.isfinite(matrix).all():
+            raise InvalidProblem(field, "must hold finite numbers")
+        if matrix.size and matrix.max() > np.iinfo(np.int32).max:
+            raise InvalidProblem(field, "holds values too large (more than 2^31)")
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise InvalidProblem(field, f"must be square, got shape {matrix.shape}")
-    if not np.isfinite(matrix).all():
-        raise InvalidProblem(field, "must hold finite numbers")
+        raise InvalidProblem(field, "must be square, got "
+                                    + (" x ".join(map(str, matrix.shape)) or "a number"))
     if (matrix < 0).any():
         raise InvalidProblem(field, "must not hold negative values")
-    return np.rint(matrix).astype(np.int32)
+    return matrix if matrix is values else np.rint(matrix).astype(np.int32)
