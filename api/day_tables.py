@@ -25,6 +25,7 @@ class DayTerms:
     legal_hours: str = "china"
     min_rest_days: int = 0
     time_limit: float = 10.0
+    deterministic: bool = False
 
 
 def day_request(members: list[dict], cases: list[dict], owner: dict[str, str] | None,
@@ -55,7 +56,8 @@ def day_request(members: list[dict], cases: list[dict], owner: dict[str, str] | 
     return PlanRequest(
         date=terms.day, timezone=terms.timezone, collectors=collectors, customers=customers,
         policy=PolicyIn(legal_hours=terms.legal_hours, min_rest_days=terms.min_rest_days),
-        options=OptionsIn(time_limit_seconds=terms.time_limit))
+        options=OptionsIn(time_limit_seconds=terms.time_limit,
+                          deterministic=terms.deterministic))
 
 
 def out_of_shift(cases: list[dict], collectors: list[dict]) -> dict[str, list[str]]:

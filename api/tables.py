@@ -62,6 +62,9 @@ class TableError(ValueError):
         super().__init__("; ".join(f"{p['field']}: {p['reason']}" for p in problems))
         self.problems = problems
 
+    def __reduce__(self):  # raised on a cluster's worker, re-raised here
+        return type(self), (self.problems,)
+
 
 def read_table(path: Path, kind: str) -> list[dict]:
     """Rows of ``cases`` or ``collectors`` as request dicts; every bad cell is reported. Day-plan

@@ -45,6 +45,18 @@ def nightly(
     case_file: Annotated[bool, typer.Option("--case-file", help=(
         "let each case's visit history in the case file (FIELDPLAN_DATABASE_URL) shape the "
         "day plans"))] = False,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=256, help="spread the night over N worker processes on this machine (a "
+        "Dask cluster started and stopped by the run)")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        envvar="FIELDPLAN_DASK_SCHEDULER", help="run the night on a running Dask cluster: its "
+        "scheduler's address, e.g. tcp://10.0.0.5:8786")] = None,
+    deterministic: Annotated[bool, typer.Option(
+        "--deterministic", help="the same results for the same inputs on any machine, "
+        "in-process or on a cluster (searches stop on work done, not on the clock)")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="start over in a folder that holds "
+                                        "another night's results (they are replaced)")
+                     ] = False,
     quiet: QuietOpt = False,
     json_logs: Annotated[bool, typer.Option("--json-logs", help="one JSON line per event on "
                                             "standard error (for cron and log collectors)")
@@ -52,22 +64,24 @@ def nightly(
 ) -> None:
     """The whole nightly job: allocate the cases, then plan every collector's day.
 
-    Day plans are made region by region (a collector's first region). Rerunning
-    after a crash resumes: the allocation and finished regions are not done
-    again.
+    Cases are allocated per group of regions that share collectors, and day
+    plans are made region by region (a collector's first region), in this
+    process or spread over a Dask cluster (--workers, --cluster). Rerunning
+    after a crash resumes: allocations and regions that are done are not done
+    again, whichever way the first run ran.
 
     Example:
 
       fieldplan nightly cases.csv collectors.csv --date 2026-12-01 \\
-          --out nightly/
+          --out nightly/ --workers 2
 
-    Exit codes: 0 done, 1 internal error, 2 bad input, 3 done but a mandatory
-    case or visit is missing.
+    Exit codes: 0 done, 1 internal error, 2 bad input (or a cluster that
+    cannot run the night), 3 done but a mandatory case or visit is missing.
     """
     from datetime import date as Date
 
-    from api import nightly as job
     from api.config import Settings
+    from api.night import job
 
     try:
         parsed_day = Date.fromisoformat(day)
@@ -79,9 +93,11 @@ def nightly(
         allocation_seconds=allocation_seconds, plan_seconds=plan_seconds,
         legal_hours=legal_hours, min_rest_days=rest_days, tile_url=tiles,
         case_file=Settings().database_url if case_file or outcomes is not None else None,
-        outcomes=outcomes)
+        outcomes=outcomes, deterministic=deterministic)
+    if workers is not None and cluster is not None:
+        bad_option([{"field": "--workers", "reason": "give --workers or --cluster, not both"}])
     result = _run_nightly(job, cases, collectors, out, options, quiet=quiet, json_logs=json_logs,
-                          strict=strict)
+                          strict=strict, fresh=fresh, workers=workers, cluster=cluster)
     exit_if_missed(_missed(result))
 
 
@@ -109,7 +125,7 @@ def demo(
     from datetime import date as Date
 
     from api import demo as city
-    from api import nightly as job
+    from api.night import job
 
     day = Date(2026, 12, 1)
     cases_path, collectors_path = city.city(out / "input", cases=cases,
@@ -122,7 +138,7 @@ def demo(
     options = job.NightlyOptions(day=day, policy=policy, allocation_seconds=seconds,
                                  plan_seconds=seconds, min_rest_days=2)
     result = _run_nightly(job, cases_path, collectors_path, out, options, quiet=quiet,
-                          json_logs=False)
+                          json_logs=False, fresh=True)
     if not quiet:
         first = next(iter(result.regions), None)
         err.print(f"\nInputs: {cases_path} and {collectors_path}")
@@ -147,38 +163,31 @@ def _missed(result) -> list[tuple[str, str]]:
 
 
 def _run_nightly(job, cases: Path, collectors: Path, out: Path, options, *, quiet: bool,
-                 json_logs: bool, strict: bool = False):
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+                 json_logs: bool, strict: bool = False, fresh: bool = False,
+                 workers: int | None = None, cluster: str | None = None):
+    from api.night.cluster import ClusterError, Dask
+    from api.night.state import InputsChanged
 
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                        console=err, disable=quiet or json_logs, transient=False)
-    tasks: dict[str, int] = {}
-
-    def events(kind: str, data: dict) -> None:
-        if json_logs:
-            sys.stderr.write(json.dumps({"event": kind, "at": round(time.time(), 3), **data})
-                             + "\n")
-            sys.stderr.flush()
-        if kind == "allocation_start":
-            tasks["allocation"] = progress.add_task(
-                f"allocating {data['cases']} cases to {data['collectors']} collectors "
-                f"(up to {data['seconds']:g} s)", total=1)
-        elif kind == "allocation":
-            if "allocation" not in tasks:
-                tasks["allocation"] = progress.add_task("allocation (done before)", total=1)
-            progress.update(tasks["allocation"], completed=1)
-        elif kind == "plans_start":
-            tasks["plans"] = progress.add_task("planning tomorrow, region by region",
-                                               total=data["regions"])
-        elif kind == "region":
-            progress.advance(tasks["plans"])
-
+    bars = _Bars(quiet=quiet, json_logs=json_logs)
+    executor = None
     try:
-        with input_errors(cases), progress:
-            result = job.run(cases, collectors, out, options, events, strict=strict)
+        with input_errors(cases), bars.progress:
+            if workers is not None or cluster is not None:
+                executor = Dask.local(workers) if cluster is None else Dask.connect(cluster)
+                bars.events("cluster", {"scheduler": executor.address,
+                                        "workers": executor.workers(),
+                                        "dashboard": executor.dashboard})
+            result = job.run(cases, collectors, out, options, bars.events, strict=strict,
+                             executor=executor, fresh=fresh)
     except job.StrictWarnings as exc:
         bad_input(cases, [{"field": "(warning, --strict)", "reason": w} for w in exc.warnings])
+    except InputsChanged as exc:
+        bad_option([{"field": "--out", "reason": str(exc)}])
+    except ClusterError as exc:
+        bad_option([{"field": "--cluster" if cluster else "--workers", "reason": str(exc)}])
+    finally:
+        if executor is not None:
+            executor.close()
     if not quiet:
         err.print(f"[bold]{result.allocation_status}[/]: {result.allocated}/{result.cases} cases "
                   f"allocated; written to {out}" + (" (resumed)" if result.resumed else ""))
@@ -187,4 +196,55 @@ def _run_nightly(job, cases: Path, collectors: Path, out: Path, options, *, quie
             err.print(f"  {name}: {r.visits} visits by {r.collectors} collectors from "
                       f"{r.customers} cases, value {r.value:,.0f}, "
                       f"{r.mandatory_missed} mandatory missed{note}", highlight=False)
+        for name, times in result.retries.items():
+            err.print(f"  retried: {name} ({times}x, its worker was lost)", highlight=False)
+    if json_logs:
+        bars.events("done", {"retries": result.retries})
     return result
+
+
+class _Bars:
+    """The night's progress: bars for regions allocated and regions planned, or one JSON line
+    per event."""
+
+    def __init__(self, *, quiet: bool, json_logs: bool) -> None:
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.json_logs, self.quiet = json_logs, quiet
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                 TextColumn("{task.completed}/{task.total}"),
+                                 TimeElapsedColumn(), console=err,
+                                 disable=quiet or json_logs, transient=False)
+        self.tasks: dict[str, int] = {}
+
+    def events(self, kind: str, data: dict) -> None:
+        if self.json_logs:
+            sys.stderr.write(json.dumps({"event": kind, "at": round(time.time(), 3), **data})
+                             + "\n")
+            sys.stderr.flush()
+        if kind == "cluster" and not (self.quiet or self.json_logs):
+            err.print(f"Dask scheduler {data['scheduler']}, {data['workers']} workers; "
+                      + (f"dashboard {data['dashboard']}" if data["dashboard"] else
+                         "no dashboard (pip install 'fieldplan[dashboard]' for one)"),
+                      highlight=False, markup=False)
+        elif kind == "warning" and not (self.quiet or self.json_logs):
+            err.print(f"[yellow]warning[/]: {data['warning']}", highlight=False)
+        elif kind == "allocation_start":
+            groups = data["groups"]
+            self.tasks["allocation"] = self.progress.add_task(
+                f"allocating {data['cases']} cases to {data['collectors']} collectors"
+                + (f" in {groups} groups of regions" if groups > 1 else "")
+                + f" (up to {data['seconds']:g} s of work)", total=groups)
+        elif kind == "allocation":
+            self.progress.advance(self.tasks["allocation"])
+        elif kind == "plans_start":
+            self.tasks["plans"] = self.progress.add_task("planning tomorrow, regions done",
+                                                         total=data["regions"])
+        elif kind == "region":
+            self.progress.advance(self.tasks["plans"])

@@ -115,6 +115,9 @@ class AllocationOptionsIn(Strict):
     seed: int = Field(0, ge=0, le=MAX_SEED)
     method: Literal["auto", "exact", "scalable"] = "auto"
     workers: int = Field(1, ge=1, le=64)
+    deterministic: bool = Field(False, description=(
+        "the same allocation for the same request on any machine: the scalable method, "
+        "searched to its end rather than to the time limit"))
 
 
 class AllocationRequest(Strict):
@@ -225,7 +228,8 @@ def to_allocation_problem(request: AllocationRequest,
             balance_cost_per_hour=cents(policy.balance_cost_per_hour),
             neighbours=policy.neighbours),
         options=Options(time_limit=options.time_limit_seconds, seed=options.seed,
-                        workers=options.workers, method=options.method))
+                        workers=options.workers, method=options.method,
+                        deterministic=options.deterministic))
 
 
 def warnings_for(problem: AllocationProblem) -> list[str]:

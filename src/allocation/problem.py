@@ -117,19 +117,27 @@ class Policy:
 @dataclass(frozen=True)
 class Options:
     """How to solve: ``method`` is ``exact`` (CP-SAT), ``scalable`` (min-cost flow + repair) or
-    ``auto`` (exact up to ``exact_up_to`` cases)."""
+    ``auto`` (exact up to ``exact_up_to`` cases).
+
+    ``deterministic``: the allocation depends on the input alone, never on the clock or the
+    machine: ``auto`` then means ``scalable`` (CP-SAT's search is cut by time), the search for a
+    price on moves runs to its end, and the bound takes a fixed number of steps."""
 
     time_limit: float = 10.0
     seed: int = 0
     workers: int = 1
     method: str = "auto"
     exact_up_to: int = 3000
+    deterministic: bool = False
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
             raise InvalidAllocation("options.time_limit", "must be positive")
         if self.method not in ("auto", "exact", "scalable"):
             raise InvalidAllocation("options.method", "must be auto, exact or scalable")
+        if self.deterministic and self.method == "exact":
+            raise InvalidAllocation("options.method", "the exact method stops on the clock, so "
+                                    "it cannot be deterministic: use auto or scalable")
 
 
 @dataclass(frozen=True, eq=False)

@@ -63,10 +63,11 @@ def solve(problem: AllocationProblem, *, started: float | None = None,
     n = len(problem.cases)
     method = options.method
     if method == "auto":
-        method = "exact" if n <= options.exact_up_to else "scalable"
+        method = "exact" if n <= options.exact_up_to and not options.deterministic else "scalable"
     bound = None
     flow = _flow_within_move_cap(
-        core, Budget.seconds(options.time_limit * FLOW_SHARE, started=started))
+        core, Budget(math.inf) if options.deterministic
+        else Budget.seconds(options.time_limit * FLOW_SHARE, started=started))
     chosen, status = _repair(core, flow.chosen), flow.status
     if method == "exact":
         # The repaired flow is a feasible start, so CP-SAT always has a solution to improve.
@@ -87,7 +88,8 @@ def solve(problem: AllocationProblem, *, started: float | None = None,
     # A valid bound on money whatever happens to mandatory cases: relax them to optional.
     relaxed = lagrangian_bound(
         dataclasses.replace(core, left_out_penalty=core.left_out_penalty * 0), money,
-        seconds=max(0.05, min(BOUND_SECONDS, budget.left() - REPORT_RESERVE)))
+        seconds=math.inf if options.deterministic
+        else max(0.05, min(BOUND_SECONDS, budget.left() - REPORT_RESERVE)))
     if bound is not None and not penalties:
         relaxed = min(relaxed, bound)  # CP-SAT's bound holds too when no mandatory case is out
     bound = max(relaxed, money)  # pairs added outside the k nearest may pass a bound on them

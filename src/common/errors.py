@@ -11,3 +11,6 @@ class InvalidInput(ValueError):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+    def __reduce__(self):  # raised in another process (a cluster's worker), re-raised here
+        return type(self), (self.field, self.reason)

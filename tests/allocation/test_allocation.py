@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 
@@ -155,3 +156,25 @@ def test_the_scalable_path_agrees_with_cp_sat_on_small_portfolios(seed):
         response = allocate(run["cases"], run["collectors"], method=method, **run["policy"])
         results[method] = response["objective"]
     assert results["scalable"] >= results["exact"] * (1 - 0.005) - 1
+
+
+def test_a_deterministic_allocation_depends_on_the_input_not_the_time_limit():
+    """The same portfolio (a cap on reassignments and a balance band: the searches that the
+    clock cuts otherwise) with a tight and a loose time limit: the same owners and objective; deterministic and exact together are refused, naming the field."""
+    from allocation.problem import InvalidAllocation, Options
+    from benchmarks.portfolio import portfolio
+
+    body = portfolio(3000, 100, seed=3, time_limit=5)
+    body["policy"].update(max_reassignment_share=0.1, balance_tolerance=0.1,
+                          balance_cost_per_hour=500, continuity_bonus=50)
+    parsed = AllocationRequest.model_validate(body)
+    results = []
+    for seconds in (0.05, 30.0):
+        problem = to_allocation_problem(parsed)
+        problem = dataclasses.replace(problem, options=Options(time_limit=seconds,
+                                                                deterministic=True, method="scalable"))
+        result = AllocationResponse.from_result(solve(problem), []).model_dump(mode="json")
+        results.append((owners(result), result["objective"]))
+    assert results[0] == results[1] and results[0][0]
+    with pytest.raises(InvalidAllocation, match="options.method"):
+        Options(method="exact", deterministic=True)

@@ -97,7 +97,7 @@ def test_nightly_names_each_missed_mandatory_visit_with_why_and_exits_3(tmp_path
 
 
 def test_a_nightly_run_killed_midway_resumes_without_redoing_finished_regions(tmp_path):
-    """SIGKILL after the first region; the rerun skips the allocation and that region."""
+    """SIGKILL after the first region; the rerun skips the allocations and that region."""
     cases, collectors = _city(tmp_path / "in", cases=400)
     out = tmp_path / "out"
     args = [FIELDPLAN, "nightly", str(cases), str(collectors), "--date", "2026-12-01",
@@ -116,14 +116,15 @@ def test_a_nightly_run_killed_midway_resumes_without_redoing_finished_regions(tm
     assert 1 <= len(done_before) < 4, "the run was not interrupted midway"
     first = done_before[0].split(":", 1)[1]
     stamp = (out / "plans" / f"{first}.json").stat().st_mtime_ns
-    allocation_stamp = (out / "allocation.json").stat().st_mtime_ns
+    allocations = {p: p.stat().st_mtime_ns for p in (out / "allocations").glob("*.json")}
+    assert len(allocations) == 4  # a group per district: none shares collectors
 
     again = _run(*args[1:-1])
     assert again.returncode in (0, 3), again.stderr
     assert "(resumed)" in again.stderr and f"{first}:" in again.stderr
     assert "(done before)" in again.stderr
     assert (out / "plans" / f"{first}.json").stat().st_mtime_ns == stamp
-    assert (out / "allocation.json").stat().st_mtime_ns == allocation_stamp
+    assert {p: p.stat().st_mtime_ns for p in allocations} == allocations
     assert _check_region_plans(out) == 4
     assert not list(out.glob("**/*.partial"))
 
@@ -206,8 +207,10 @@ def test_json_logs_are_one_json_object_per_line(tmp_path):
                 "--json-logs", "--quiet")
     assert done.returncode in (0, 3), done.stderr
     events = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
-    assert [e["event"] for e in events][:2] == ["allocation_start", "allocation"]
-    assert sum(e["event"] == "region" for e in events) == 4
+    kinds = [e["event"] for e in events]
+    assert kinds[:2] == ["allocation_start", "plans_start"] and kinds[-1] == "done"
+    assert kinds.count("allocation") == 4 and kinds.count("region") == 4
+    assert kinds.index("allocation") < kinds.index("region")
 
 
 def _number(text: str):
@@ -321,3 +324,68 @@ def test_the_days_outcomes_shape_tomorrows_plans_through_the_case_file(tmp_path)
         assert refused.returncode == 2 and "no case 'nobody'" in refused.stderr
     finally:
         del os.environ["FIELDPLAN_DATABASE_URL"]
+
+
+def _drop_rows(table: Path, keep) -> None:
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    with table.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(row for row in rows if keep(row))
+
+
+def test_an_unfinished_night_is_not_resumed_on_other_inputs(tmp_path):
+    """Inputs changed between a crash and the rerun: exit 2 naming the table, nothing touched;
+    --fresh starts over; a finished night's folder simply takes the next night."""
+    cases, collectors = _city(tmp_path / "in", cases=80, per_district=1)
+    out = tmp_path / "out"
+    args = ("nightly", str(cases), str(collectors), "--date", "2026-12-01", "--out", str(out),
+            "--allocation-seconds", "1", "--plan-seconds", "1", "--quiet")
+    assert _run(*args).returncode in (0, 3)
+    state = json.loads((out / "state.json").read_text())
+    del state["complete"]  # as if the run had died before its last step
+    state["done"].remove("allocation")
+    (out / "state.json").write_text(json.dumps(state))
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    _drop_rows(cases, lambda row: row["id"] != "K000001")
+
+    refused = _run(*args)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    message = " ".join(refused.stderr.split())
+    assert "cases table" in message and "--fresh" in message
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stamps
+
+    fresh = _run(*args, "--fresh")
+    assert fresh.returncode in (0, 3), fresh.stderr
+    assert json.loads((out / "allocation.json").read_text())["summary"]["cases"] == 79
+    _drop_rows(cases, lambda row: row["id"] != "K000002")
+    next_night = _run(*args)
+    assert next_night.returncode in (0, 3), next_night.stderr
+    assert json.loads((out / "allocation.json").read_text())["summary"]["cases"] == 78
+
+
+def test_the_cases_of_a_region_no_collector_works_are_listed_with_why(tmp_path):
+    cases, collectors = _city(tmp_path / "in", cases=80, per_district=1)
+    _drop_rows(collectors, lambda row: row["regions"] != "xuhui")
+    rows = list(csv.DictReader(cases.open(encoding="utf-8")))
+    orphans = {row["id"] for row in rows if row["region"] == "xuhui"}
+    with cases.open("w", newline="", encoding="utf-8") as f:  # their collector has left
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**row, "current_collector": ""} if row["id"] in orphans else row
+                         for row in rows)
+    out = tmp_path / "out"
+    args = ("nightly", str(cases), str(collectors), "--date", "2026-12-01", "--out", str(out),
+            "--allocation-seconds", "1", "--plan-seconds", "1")
+    done = _run(*args)
+    assert done.returncode in (0, 3), done.stderr
+    assert "region xuhui" in done.stderr and "no collector" in done.stderr
+    allocation = json.loads((out / "allocation.json").read_text())
+    assert allocation["summary"]["cases"] == 80
+    reasons = {u["case_id"]: u["reason"] for u in allocation["unallocated"]}
+    assert orphans and all(reasons[c] == "no_collector_in_region" for c in orphans)
+    assert _check_region_plans(out) == 3
+
+    strict = _run(*args, "--strict", "--out", str(tmp_path / "strict"))
+    assert strict.returncode == 2 and "region xuhui" in strict.stderr
+    assert not (tmp_path / "strict").exists()
