@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         "map tile URL template of the map pages ({z}/{x}/{y}); routes draw without tiles too"))
     cors_origins: list[str] = Field(default_factory=list, description=(
         "browser origins allowed to call the API; none by default"))
+    dask_scheduler: str | None = Field(None, description=(
+        "a Dask scheduler (tcp://host:8786) to which big allocations are sent, split by "
+        "groups of regions; none: every job is solved on this server"))
+    dask_min_cases: int = Field(20_000, ge=1, description=(
+        "allocations with at least this many cases go to the Dask scheduler, when one is set"))
 
 
 @lru_cache

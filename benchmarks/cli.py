@@ -397,7 +397,7 @@ def api(
 
 
 def _register_loop_benchmarks() -> None:
-    from benchmarks import loop, oversized, replanning, week
+    from benchmarks import loop, night, oversized, replanning, week
 
     bench_app.command("followup")(loop.followup)
     bench_app.command("outcomes")(loop.outcomes)
@@ -405,6 +405,7 @@ def _register_loop_benchmarks() -> None:
     bench_app.command("replan")(replanning.replan)
     bench_app.command("week")(week.week)
     bench_app.command("oversized")(oversized.oversized)
+    bench_app.command("night")(night.night)
 
 
 _register_loop_benchmarks()

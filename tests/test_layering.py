@@ -51,8 +51,9 @@ ALLOWED = {
     "verify": {"common"},
     "followup": {"common"},
     "simulation": {"followup"},
+    # The national night is made of demo cities (api.demo).
     "benchmarks": {"routing", "allocation", "followup", "simulation", "verify", "api.db",
-                   "api.runs", "api.schemas", "api.simulate"},
+                   "api.demo", "api.runs", "api.schemas", "api.simulate"},
     "api": set(),
     "api.cli": {"api.commands"},
     "api.launch": {"api.cli", "api.commands"},
@@ -69,8 +70,9 @@ ALLOWED = {
     "api.demo": set(),
     "api.deps": {"api.config", "api.jobs", "api.keys", "api.schemas"},
     "api.errors": {"common", "api.db", "api.jobs", "api.schemas"},
-    "api.jobs": {"routing", "allocation", "api.config", "api.db", "api.metrics", "api.runs",
-                 "api.schemas"},
+    # Big allocations go to the nightly job's Dask cluster (api.night.service).
+    "api.jobs": {"routing", "allocation", "api.config", "api.db", "api.metrics", "api.night",
+                 "api.runs", "api.schemas"},
     "api.keys": {"api.db", "api.jobs"},
     "api.main": {"api.config", "api.db", "api.errors", "api.jobs", "api.middleware",
                  "api.routes"},

@@ -143,11 +143,37 @@ def run(kind: str, body: str, progress: Progress) -> Outcome:
         week = runs.check_week(WeekRequest.model_validate_json(body))
         response = runs.plan_week(week, started=started, progress=progress)
     elif kind == "allocation":
-        job = runs.check_allocation(AllocationRequest.model_validate_json(body))
+        request = AllocationRequest.model_validate_json(body)
+        settings = Settings()
+        if settings.dask_scheduler and len(request.cases) >= settings.dask_min_cases:
+            return _allocate_on_cluster(settings.dask_scheduler, body, request, progress)
+        job = runs.check_allocation(request)
         response = runs.allocate(job, started=started, progress=progress)
     else:
         raise ValueError(f"unknown job kind {kind!r}")
     return Outcome(response.model_dump_json(), response.status)
+
+
+def _allocate_on_cluster(address: str, body: str, request: AllocationRequest,
+                         progress: Progress) -> Outcome:
+    """A big allocation on the Dask cluster; on this server, with a warning saying why, if the
+    cluster cannot run it (the job never fails for want of a cluster)."""
+    import json
+    import logging
+
+    from api.night import service
+    from api.night.cluster import ClusterError
+
+    try:
+        response = service.allocate(address, json.loads(body), progress)
+    except ClusterError as exc:
+        logging.getLogger("fieldplan.worker").warning("allocating here: %s", exc)
+        started = time.monotonic()
+        done = runs.allocate(runs.check_allocation(request), started=started,
+                             progress=progress)
+        done.warnings.append(f"allocated on this server: {exc}")
+        return Outcome(done.model_dump_json(), done.status)
+    return Outcome(json.dumps(response), response["status"])
 
 
 def cap(field: str, count: int, limit: int, setting: str) -> None:

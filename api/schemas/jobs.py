@@ -23,6 +23,13 @@ class ProgressOut(BaseModel):
         "still left out. Allocations (exact method): the best allocation's objective so far"))
     bound: float | None = Field(None, description=(
         "allocations (exact method): the proven upper bound on the objective so far"))
+    cluster: str | None = Field(None, description=(
+        "allocations sent to the Dask cluster (FIELDPLAN_DASK_SCHEDULER): its scheduler"))
+    groups_done: int | None = Field(None, description=(
+        "allocations on the cluster: groups of regions (regions that share collectors) done"))
+    groups: int | None = Field(None, description="allocations on the cluster: groups in all")
+    retried_tasks: int | None = Field(None, description=(
+        "allocations on the cluster: tasks run again after their worker was lost"))
 
 
 class JobOut(BaseModel):

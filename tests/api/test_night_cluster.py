@@ -10,15 +10,14 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from api import demo
+from tests.api.dask_cluster import BIN, Cluster
 
-BIN = Path(sys.executable).parent
 FIELDPLAN = str(BIN / "fieldplan")
 # A small deterministic night: the searches stop on work done; the time limits are only a
 # backstop, generous enough that a busy machine never reaches them.
@@ -42,56 +41,6 @@ importlib.metadata.version = version
 """
 OLD = 'return "0.0.1"'
 NONE = "raise importlib.metadata.PackageNotFoundError(name)"
-
-
-class Cluster:
-    """A scheduler and its workers, each a process of its own, on 127.0.0.1."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.file = folder / "scheduler.json"
-        self.processes: list[subprocess.Popen] = []
-        self.workers: list[subprocess.Popen] = []
-        self._start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                     "--scheduler-file", str(self.file)], "scheduler")
-        deadline = time.monotonic() + 60
-        while not self.file.exists() or not self.file.read_text().strip():
-            assert time.monotonic() < deadline, (folder / "scheduler.log").read_text()
-            time.sleep(0.2)
-        self.address = json.loads(self.file.read_text())["address"]
-
-    def _start(self, args: list[str], log: str) -> subprocess.Popen:
-        with (self.folder / f"{log}.log").open("w") as out:
-            process = subprocess.Popen([str(BIN / "dask"), *args], stdout=out,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
-        self.processes.append(process)
-        return process
-
-    def add_worker(self, name: str, preload: Path | None = None) -> None:
-        """A worker without a nanny: killed, it stays dead (no restart hides the loss)."""
-        args = ["worker", "--scheduler-file", str(self.file), "--nthreads", "1", "--no-nanny",
-                "--name", name, "--host", "127.0.0.1", "--no-dashboard"]
-        if preload is not None:
-            args += ["--preload", str(preload)]
-        self.workers.append(self._start(args, name))
-
-    def wait_for_workers(self, n: int) -> None:
-        from distributed import Client
-
-        with Client(self.address, timeout="20s", set_as_default=False) as client:
-            client.wait_for_workers(n, timeout=60)
-
-    def close(self) -> None:
-        """Workers first, then the scheduler (a worker whose scheduler went first waits to
-        reconnect)."""
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
 
 
 @pytest.fixture
@@ -237,3 +186,61 @@ def test_a_worker_with_another_version_or_none_is_refused_naming_the_versions(
     from importlib.metadata import version
     assert f"Fieldplan {version('fieldplan')}" in message
     assert not (tmp_path / "out").exists()
+
+
+def _allocation_body(city: tuple[Path, Path]) -> dict:
+    from api.schemas.allocation import AllocationRequest
+    from api.tables import allocation_rows, read_table
+
+    return AllocationRequest.model_validate({
+        "cases": allocation_rows(read_table(city[0], "cases")),
+        "collectors": allocation_rows(read_table(city[1], "collectors")),
+        "options": {"time_limit_seconds": 5}}).model_dump(mode="json", exclude_unset=True)
+
+
+def test_the_service_sends_a_big_allocation_to_the_cluster_and_keeps_the_job(city, cluster,
+                                                                            tmp_path):
+    """FIELDPLAN_DASK_SCHEDULER: an allocation of at least FIELDPLAN_DASK_MIN_CASES cases is
+    allocated on the cluster, group by group, as a job of the job store (progress, result);
+    with a scheduler that cannot be reached it is allocated on the server, saying why."""
+    import httpx
+
+    from tests.api.test_server_process import _create_key, _env, _free_port, _server
+    from verify.allocation import AllocationChecker
+
+    body = _allocation_body(city)
+    for address, on_cluster in ((cluster.address, True), ("tcp://127.0.0.1:9", False)):
+        env = _env(f"sqlite:///{tmp_path}/fieldplan.db", dask_scheduler=address,
+                   dask_min_cases="100")
+        key = _create_key(env, "national")
+        port = _free_port()
+        with _server(env, port, tmp_path):
+            answer = httpx.post(f"http://127.0.0.1:{port}/v1/allocations?wait=60", json=body,
+                                headers={"Authorization": f"Bearer {key}"}, timeout=90)
+        job = answer.json()
+        assert job["status"] == "succeeded", job
+        result = job["result"]
+        assert AllocationChecker(body).check(result) == []
+        assert result["summary"]["cases"] == 360
+        if on_cluster:
+            assert job["progress"]["cluster"] == address
+            assert job["progress"]["groups"] == job["progress"]["groups_done"] == 4
+            assert job["progress"]["retried_tasks"] == 0
+        else:
+            assert job["progress"].get("cluster") is None
+            assert any("allocated on this server" in w and "tcp://127.0.0.1:9" in w
+                       for w in result["warnings"]), result["warnings"]
+
+
+def test_the_loopback_recipe_runs_a_night_on_a_scheduler_and_two_workers(tmp_path):
+    """examples/cluster/run_on_loopback.sh, as a user would run it from the repository."""
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "night"
+    done = subprocess.run(["bash", str(root / "examples" / "cluster" / "run_on_loopback.sh"),
+                           str(out)], cwd=root, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "FIELDPLAN_BIN": str(BIN), "CASES": "200",
+                               "ALLOCATION_SECONDS": "2", "PLAN_SECONDS": "1"})
+    assert done.returncode in (0, 3), done.stdout + done.stderr
+    assert "2 workers" in done.stderr
+    assert json.loads((out / "allocation.json").read_text())["summary"]["cases"] == 200
+    assert len(list((out / "plans").glob("*.html"))) == 4
