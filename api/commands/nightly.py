@@ -53,7 +53,8 @@ def nightly(
         "scheduler's address, e.g. tcp://10.0.0.5:8786")] = None,
     deterministic: Annotated[bool, typer.Option(
         "--deterministic", help="the same results for the same inputs on any machine, "
-        "in-process or on a cluster (searches stop on work done, not on the clock)")] = False,
+        "in-process or on a cluster (searches stop on work done, not on the clock; the time "
+        "limits only stop a runaway search, with a warning)")] = False,
     fresh: Annotated[bool, typer.Option("--fresh", help="start over in a folder that holds "
                                         "another night's results (they are replaced)")
                      ] = False,

@@ -69,6 +69,9 @@ class RegionResult:
     mandatory_missed: int
     # The mandatory customers left out of the plan: [customer id, reason in words].
     missed: list[list[str]] = field(default_factory=list)
+    # The search was stopped by the time limit (in deterministic mode: not by its work limit,
+    # so the plan may differ from machine to machine).
+    time_limit_hit: bool = False
     skipped: bool = False
 
 
@@ -183,6 +186,10 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
                 atomic(stem.with_suffix(suffix), content)
             results[what] = RegionResult(**value["result"])
             state.finish(name, value["result"])
+            if options.deterministic and results[what].time_limit_hit:
+                events("warning", {"warning": f"region {what}: the plan's time limit stopped "
+                                   "the search before its work limit, so this plan may differ "
+                                   "on another machine; give more --plan-seconds"})
             events("region", {"region": what, "skipped": False,
                               "visits": value["result"]["visits"]})
     allocation = splitting.merge([allocations[g.name] for g in night.groups], night.orphans,

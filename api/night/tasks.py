@@ -62,5 +62,6 @@ def plan_region(work: RegionWork) -> dict:
     result = {"collectors": len(work.members), "customers": len(work.cases),
               "visits": plan.summary.visits, "value": plan.summary.value,
               "mandatory_missed": sum(u.mandatory for u in plan.unassigned),
-              "missed": [list(pair) for pair in missed(plan.unassigned)]}
+              "missed": [list(pair) for pair in missed(plan.unassigned)],
+              "time_limit_hit": plan.time_limit_hit}
     return {"files": files, "result": result}

@@ -389,3 +389,14 @@ def test_the_cases_of_a_region_no_collector_works_are_listed_with_why(tmp_path):
     strict = _run(*args, "--strict", "--out", str(tmp_path / "strict"))
     assert strict.returncode == 2 and "region xuhui" in strict.stderr
     assert not (tmp_path / "strict").exists()
+
+
+def test_a_deterministic_night_cut_by_its_time_limit_says_so(tmp_path):
+    """--deterministic stops searches on work done; a time limit too short to do the work is
+    named per region (the plan may then differ on another machine)."""
+    cases, collectors = _city(tmp_path / "in", cases=120, per_district=2)
+    done = _run("nightly", str(cases), str(collectors), "--date", "2026-12-01", "--out",
+                str(tmp_path / "out"), "--deterministic", "--plan-seconds", "0.01")
+    assert done.returncode in (0, 3), done.stderr
+    message = " ".join(done.stderr.split())
+    assert "time limit stopped the search" in message and "--plan-seconds" in message
