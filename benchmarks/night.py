@@ -60,26 +60,64 @@ def national(out: Path, *, cities: int, cases_per_city: int, collectors_per_dist
 def _night(tables: tuple[Path, Path], out: Path, allocation_seconds: float,
            plan_seconds: float, *where: str) -> dict:
     """One ``fieldplan nightly`` run: wall time, and what its events and files say."""
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     done = subprocess.run([FIELDPLAN, "nightly", *map(str, tables), "--date", "2026-12-01",
                            "--out", str(out), "--allocation-seconds", str(allocation_seconds),
                            "--plan-seconds", str(plan_seconds), "--rest-days", "2",
                            "--json-logs", *where], capture_output=True, text=True)
-    wall = time.perf_counter() - started
+    wall, ended_at = time.perf_counter() - started, time.time()
     if done.returncode not in (0, 3):
         raise SystemExit(f"nightly failed ({done.returncode}): {done.stderr[-2000:]}")
     events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
-    first = events[0]["at"]
+    first = next(e["at"] for e in events if e["event"] == "allocation_start")
+    tasks = [e for e in events if e["event"] in ("allocation", "region")]
     allocated = max((e["at"] for e in events if e["event"] == "allocation"), default=first)
     regions = [e for e in events if e["event"] == "region"]
+    # With one worker the tasks run one after another: the gaps between their events are
+    # their durations (the first task's counts from the night's first event).
+    marks = [first] + [e["at"] for e in tasks]
+    spans = {kind: [b - a for a, b, e in zip(marks, marks[1:], tasks) if e["event"] == kind]
+             for kind in ("allocation", "region")}
     state = json.loads((out / "state.json").read_text())
     allocation = json.loads((out / "allocation.json").read_text())
-    return {"wall_s": round(wall, 1), "allocation_done_s": round(allocated - first, 1),
+    # Before the first task: start-up, reading and checking the tables, splitting (and the
+    # LocalCluster's start); after the last: merging and writing the night's allocation.
+    setup, finish = first - started_at, ended_at - (tasks[-1]["at"] if tasks else first)
+    return {"wall_s": round(wall, 1), "setup_s": round(setup, 1), "finish_s": round(finish, 1),
+            "tasks": len(tasks), "allocation_done_s": round(allocated - first, 1),
             "regions": len(regions), "allocated": allocation["summary"]["allocated"],
             "cases": allocation["summary"]["cases"],
             "visits": sum(r["visits"] for r in state["regions"].values()),
             "value": round(sum(r["value"] for r in state["regions"].values())),
-            "retries": events[-1].get("retries", {})}
+            "retries": events[-1].get("retries", {}),
+            "longest_allocation_s": round(max(spans["allocation"], default=0), 2),
+            "longest_region_s": round(max(spans["region"], default=0), 2)}
+
+
+def _noop(x: int) -> int:
+    return x
+
+
+def _per_task_ms(address: str, n: int = 2000) -> float:
+    """The scheduler's cost of one task: ``n`` tasks that do nothing, submitted and gathered."""
+    from distributed import Client
+
+    with Client(address, set_as_default=False) as client:
+        client.gather(client.map(_noop, range(100), pure=False))  # warm up
+        started = time.perf_counter()
+        client.gather(client.map(_noop, range(n), pure=False))
+        return (time.perf_counter() - started) / n * 1000
+
+
+def _projection(one: dict, workers: int, per_task_ms: float) -> float:
+    """The night's wall time on ``workers`` workers, from the 1-worker run: what runs before
+    and after the tasks, then the tasks' work shared out, but never less than the longest
+    chain (a group's allocation, then its largest region), plus the scheduler's cost per
+    task."""
+    work = one["wall_s"] - one["setup_s"] - one["finish_s"]
+    chain = one["longest_allocation_s"] + one["longest_region_s"]
+    return (one["setup_s"] + one["finish_s"] + max(work / workers, chain)
+            + one["tasks"] * per_task_ms / 1000)
 
 
 def night(
@@ -98,9 +136,11 @@ def night(
                                                 help="only the one-region overhead")] = False,
     out: Annotated[Path | None, typer.Option(help="append JSON lines here")] = None,
 ) -> None:
-    """The national night in-process, on 1 and on 2 Dask workers (side by side), and the
-    cluster's overhead on a one-region night (a running 1-worker cluster, and a LocalCluster
-    started by the run, against this process)."""
+    """A national night on 1 and on 2 Dask workers, side by side.
+
+    Then the cluster's overhead on a one-region night: a running 1-worker
+    cluster, and a LocalCluster started by the run, against no cluster.
+    """
     from distributed import LocalCluster
 
     from benchmarks.cli import _emit
@@ -131,20 +171,28 @@ def night(
                     result = _night(small, root / f"one-{k}-{label.replace(' ', '-')}", 10.0,
                                     20.0, *where)
                     walls[label].append(result["wall_s"])
+            per_task = _per_task_ms(running.scheduler_address)
         base = statistics.median(walls["in-process"])
         for label, values in walls.items():
             records.append({"instance": f"one-region-{overhead_cases}", "run": label,
                             "wall_s": statistics.median(values), "runs": values,
                             "overhead": round(statistics.median(values) / base - 1, 3)})
+    one = next((r for r in records if r.get("run") == "1 worker"), None)
+    if one is not None:
+        for n in (16, 64):
+            records.append({"instance": one["instance"], "run": f"{n} workers (projected)",
+                            "wall_s": round(_projection(one, n, per_task), 1),
+                            "per_task_ms": round(per_task, 2)})
     for record in records:
         _emit(out, record)
-    table = Table("instance", "run", "wall s", "allocation done s", "regions", "allocated",
+    table = Table("instance", "run", "wall s", "setup s", "finish s", "allocation done s",
+                  "regions", "allocated",
                   "visits", "value", "retries", "vs first row")
     first: dict[str, float] = {}
     for r in records:
         ratio = r["wall_s"] / first.setdefault(r["instance"], r["wall_s"])
-        table.add_row(r["instance"], r["run"], f"{r['wall_s']:.1f}",
-                      str(r.get("allocation_done_s", "")), str(r.get("regions", "")),
+        table.add_row(r["instance"], r["run"], f"{r['wall_s']:.1f}", str(r.get("setup_s", "")),
+                      str(r.get("finish_s", "")), str(r.get("allocation_done_s", "")), str(r.get("regions", "")),
                       f"{r['allocated']}/{r['cases']}" if "cases" in r else "",
                       str(r.get("visits", "")), f"{r['value']:,}" if "value" in r else "",
                       str(len(r.get("retries", {}))) if "retries" in r else "",
