@@ -138,9 +138,10 @@ def bad_option(problems: list[dict[str, str]]):
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def bad_input(path: Path, problems: list[dict[str, str]]):
-    """Print every problem as ``field: reason`` and exit with 2."""
-    what = "table" if path.suffix.lower() in (".csv", ".xlsx") else "request"
+def bad_input(path: Path, problems: list[dict[str, str]], what: str | None = None):
+    """Print every problem as ``field: reason`` and exit with 2. ``what`` the file should be:
+    by default a table (.csv, .xlsx) or a request."""
+    what = what or ("table" if path.suffix.lower() in (".csv", ".xlsx") else "request")
     err.print(f"[red]error[/]: {path} is not a valid {what}:", highlight=False)
     for p in problems:
         err.print(f"  {p['field']}: {p['reason']}", highlight=False, markup=False)

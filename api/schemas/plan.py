@@ -168,12 +168,43 @@ class MatrixIn(Strict):
 
 
 class TravelIn(Strict):
-    """How travel is estimated."""
+    """How travel is estimated: ``provider`` ``geodesic`` (the default: the straight line
+    times ``detour_factor`` at ``speed_kmh``), ``matrix`` (the ``matrix`` given; implied by
+    one) or ``roads`` (fastest paths on the road ``network`` built by ``fieldplan roads build``,
+    a file in ``FIELDPLAN_ROADS_DIR``, for a ``profile``: ``drive``, ``two_wheeler`` or
+    ``walk``)."""
 
+    provider: Literal["geodesic", "matrix", "roads"] | None = None
     speed_kmh: float = Field(defaults.SPEED_KMH, gt=0, le=200)
     detour_factor: float = Field(defaults.DETOUR_FACTOR, ge=1, le=5)
     coordinate_system: CoordinateSystem = CoordinateSystem.WGS84
     matrix: MatrixIn | None = None
+    network: str | None = Field(None, max_length=200, description=(
+        "roads: the network file's name in FIELDPLAN_ROADS_DIR (default: the working "
+        "directory)"))
+    profile: Literal["drive", "two_wheeler", "walk"] = "drive"
+    max_snap_metres: float = Field(500.0, gt=0, le=50_000, description=(
+        "roads: a location farther than this from any usable road is refused"))
+
+    @model_validator(mode="after")
+    def _one_provider(self) -> TravelIn:
+        provider = self.used
+        if provider != "matrix" and self.matrix is not None:
+            raise FieldError("travel.matrix", f"given with the {provider} provider")
+        if provider == "matrix" and self.matrix is None:
+            raise FieldError("travel.matrix", "required with the matrix provider")
+        if provider == "roads":
+            from api.schemas.roads import network_path
+
+            network_path(self.network)  # named, and there
+        elif self.network is not None:
+            raise FieldError("travel.network", f"only for the roads provider, not {provider}")
+        return self
+
+    @property
+    def used(self) -> str:
+        """The provider that times the day."""
+        return self.provider or ("matrix" if self.matrix is not None else "geodesic")
 
 
 class OptionsIn(Strict):
@@ -314,8 +345,22 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True,
     first_extra = len(locations)
     locations += [loc for _, loc in extra]
     lat, lon = _wgs84(locations, request.travel.coordinate_system)
+    names = [f"customers[{k}].location ({c.id})" for k, c in enumerate(request.customers)]
+    for j in range(len(request.collectors)):
+        names += [f"collectors[{j}].start", f"collectors[{j}].end"]
+    names += [where for where, _ in extra]
     if request.travel.matrix is None and not with_travel:
+        if request.travel.used == "roads":
+            from api.schemas.roads import check_snaps
+
+            check_snaps(request.travel, lat, lon, names)
         travel = TravelMatrix.stand_in(len(locations))
+        index = list(range(len(locations)))
+        points = np.column_stack([lat, lon])
+    elif request.travel.used == "roads":
+        from api.schemas.roads import road_matrix
+
+        travel = road_matrix(request.travel, lat, lon, names)
         index = list(range(len(locations)))
         points = np.column_stack([lat, lon])
     elif request.travel.matrix is None:

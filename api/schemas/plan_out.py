@@ -108,6 +108,8 @@ class PlanResponse(BaseModel):
     solver_status: str
     solve_seconds: float
     time_limit_hit: bool
+    travel_provider: str = Field("geodesic", description=(
+        "what timed the plan: geodesic, matrix, or roads (its profile and network)"))
     request: PlanRequest | None = Field(None, description=(
         "the day's request as planned (plan files of the command line, and re-plans): what "
         "a re-plan of this plan starts from"))
@@ -138,7 +140,16 @@ class PlanResponse(BaseModel):
                for h in context.held],
             unused_collectors=[c.id for c in request.collectors if c.id not in used],
             solver_status=plan.solver_status, solve_seconds=round(plan.solve_seconds, 3),
-            time_limit_hit=plan.time_limit_hit)
+            time_limit_hit=plan.time_limit_hit, travel_provider=provider_of(request))
+
+
+def provider_of(request: PlanRequest) -> str:
+    """What timed a request's day, in words: ``geodesic``, ``matrix``, or ``roads (drive,
+    shanghai.roads)``."""
+    travel = request.travel
+    if travel.used == "roads":
+        return f"roads ({travel.profile}, {travel.network})"
+    return travel.used
 
 
 def route_out(route, context: PlanContext) -> RouteOut:

