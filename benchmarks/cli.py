@@ -397,7 +397,7 @@ def api(
 
 
 def _register_loop_benchmarks() -> None:
-    from benchmarks import loop, night, oversized, replanning, week
+    from benchmarks import loop, night, oversized, replanning, roads, week
 
     bench_app.command("followup")(loop.followup)
     bench_app.command("outcomes")(loop.outcomes)
@@ -406,6 +406,7 @@ def _register_loop_benchmarks() -> None:
     bench_app.command("week")(week.week)
     bench_app.command("oversized")(oversized.oversized)
     bench_app.command("night")(night.night)
+    bench_app.command("roads")(roads.roads)
 
 
 _register_loop_benchmarks()

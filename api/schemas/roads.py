@@ -1,10 +1,15 @@
 """The ``roads`` travel provider: a day's locations timed on a road network built by
 ``fieldplan roads build``. Networks are files in ``FIELDPLAN_ROADS_DIR`` (default: the working
-directory), named by the request; each is read once per process (again when it changes)."""
+directory), named by the request; each is read once per process (again when it changes).
+Timed matrices are kept on disk (``FIELDPLAN_CACHE_DIR``), keyed by the network's extract, the
+profile and the locations: a changed extract is a new key."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,6 +18,9 @@ import numpy as np
 from api.schemas.common import FieldError
 
 ROADS_DIR = "FIELDPLAN_ROADS_DIR"
+CACHE_DIR = "FIELDPLAN_CACHE_DIR"
+# Locations from which a matrix is timed on every core.
+PARALLEL_FROM = 400
 
 
 def network_path(name: str | None) -> Path:
@@ -33,15 +41,42 @@ def network_path(name: str | None) -> Path:
 
 
 def road_matrix(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]):
-    """The day's travel matrix on the network ``travel.network`` for ``travel.profile``.
-    Raises ``roads.RoadsError`` naming a location too far from any road."""
+    """The day's travel matrix on the network ``travel.network`` for ``travel.profile``, from
+    the cache when this set of locations was timed on this network before. Raises
+    ``roads.RoadsError`` naming a location too far from any road."""
     from roads import paths
     from routing.travel import custom_matrix
 
     network = _network(network_path(travel.network))
+    key = hashlib.sha256(json.dumps([network.source, travel.profile, travel.max_snap_metres],
+                                    ).encode() + np.asarray(lat, np.float64).tobytes()
+                         + np.asarray(lon, np.float64).tobytes()).hexdigest()
+    cached = _cache_dir() / f"{key}.npz"
+    try:
+        with np.load(cached) as data:
+            return custom_matrix(data["seconds"], data["metres"])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        pass  # not there (or torn): time it again
+    # Every core for a big matrix (the searches are independent); one for a small one.
+    processes = (os.cpu_count() or 1) if len(lat) >= PARALLEL_FROM else 1
     timed = paths.travel(network, travel.profile, lat, lon, max_metres=travel.max_snap_metres,
-                         names=names)
+                         names=names, processes=processes)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f"{key}.{os.getpid()}.partial")
+        with partial.open("wb") as f:
+            np.savez(f, seconds=timed.seconds.astype(np.int32),
+                     metres=timed.metres.astype(np.int32))
+        partial.replace(cached)
+    except OSError:
+        pass  # a cache that cannot be written costs time, never the plan
     return custom_matrix(timed.seconds, timed.metres)
+
+
+def _cache_dir() -> Path:
+    """Where timed matrices are kept: ``FIELDPLAN_CACHE_DIR`` or ``~/.cache/fieldplan``."""
+    root = os.environ.get(CACHE_DIR) or Path.home() / ".cache" / "fieldplan"
+    return Path(root) / "road-matrices"
 
 
 def check_snaps(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]) -> None:

@@ -86,20 +86,31 @@ def snap(network: Network, profile: str, lat: np.ndarray, lon: np.ndarray, *,
 
 
 def travel(network: Network, profile: str, lat, lon, *, max_metres: float = MAX_SNAP_METRES,
-           names: list[str] | None = None) -> Travel:
-    """Seconds and metres between every pair of locations by the fastest road path."""
-    from scipy.sparse.csgraph import dijkstra
-
+           names: list[str] | None = None, processes: int = 1) -> Travel:
+    """Seconds and metres between every pair of locations by the fastest road path, the
+    searches spread over ``processes`` processes (one per core pays from a few hundred
+    locations on)."""
     graph, lengths, _, _, _ = _graph(network, profile)
     snapped = snap(network, profile, lat, lon, max_metres=max_metres, names=names)
     nodes, inverse = np.unique(snapped.nodes, return_inverse=True)
     seconds = np.empty((len(nodes), len(nodes)))
     metres = np.empty((len(nodes), len(nodes)))
-    for start in range(0, len(nodes), _BATCH):
-        rows = nodes[start:start + _BATCH]
-        times, previous = dijkstra(graph, indices=rows, return_predecessors=True)
-        seconds[start:start + len(rows)] = times[:, nodes]
-        metres[start:start + len(rows)] = _lengths_along(lengths, previous, rows, nodes)
+    batches = [nodes[start:start + _BATCH] for start in range(0, len(nodes), _BATCH)]
+    if processes > 1 and len(batches) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        with ProcessPoolExecutor(processes, mp_context=get_context("spawn"),
+                                 initializer=_share, initargs=(graph, lengths, nodes)) as pool:
+            found = list(pool.map(_rows, batches))
+    else:
+        _share(graph, lengths, nodes)
+        found = [_rows(rows) for rows in batches]
+    start = 0
+    for times, along in found:
+        seconds[start:start + len(times)] = times
+        metres[start:start + len(times)] = along
+        start += len(times)
     walk = snapped.metres / (profiles.SNAP_KMH / 3.6)
     full_seconds = seconds[np.ix_(inverse, inverse)] + walk[:, None] + walk[None, :]
     full_metres = metres[np.ix_(inverse, inverse)] + snapped.metres[:, None] + snapped.metres[
@@ -108,6 +119,23 @@ def travel(network: Network, profile: str, lat, lon, *, max_metres: float = MAX_
     np.fill_diagonal(full_metres, 0)
     return Travel(np.rint(full_seconds).astype(np.int64), np.rint(full_metres).astype(np.int64),
                   snapped)
+
+
+_shared: dict = {}
+
+
+def _share(graph, lengths, targets: np.ndarray) -> None:
+    """What every search of one matrix reads (in each process, once)."""
+    _shared.update(graph=graph, lengths=lengths, targets=targets)
+
+
+def _rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds and metres from ``rows`` to every target."""
+    from scipy.sparse.csgraph import dijkstra
+
+    targets = _shared["targets"]
+    times, previous = dijkstra(_shared["graph"], indices=rows, return_predecessors=True)
+    return times[:, targets], _lengths_along(_shared["lengths"], previous, rows, targets)
 
 
 def _lengths_along(lengths, previous: np.ndarray, rows: np.ndarray, targets: np.ndarray

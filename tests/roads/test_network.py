@@ -179,3 +179,12 @@ def test_the_command_builds_a_network_and_refuses_a_bad_extract(extract, tmp_pat
                           timeout=120)
     assert done.returncode == 2 and "not an OpenStreetMap extract" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "bad.roads").exists()
+
+
+def test_a_matrix_timed_on_two_processes_equals_one_timed_here(helsinki):
+    rng = np.random.default_rng(11)
+    lat, lon = rng.uniform(60.160, 60.175, 150), rng.uniform(24.925, 24.955, 150)
+    here = paths.travel(helsinki, "walk", lat, lon, max_metres=1500)
+    spread = paths.travel(helsinki, "walk", lat, lon, max_metres=1500, processes=2)
+    assert np.array_equal(here.seconds, spread.seconds)
+    assert np.array_equal(here.metres, spread.metres)

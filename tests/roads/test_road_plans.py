@@ -72,9 +72,10 @@ def _on_the_matrix(body: dict, roads_dir: Path) -> dict:
     return out
 
 
-def test_a_day_planned_on_the_roads_keeps_every_window_on_the_road_matrix(roads_dir,
+def test_a_day_planned_on_the_roads_keeps_every_window_on_the_road_matrix(roads_dir, tmp_path,
                                                                         monkeypatch):
     monkeypatch.setenv("FIELDPLAN_ROADS_DIR", str(roads_dir))
+    monkeypatch.setenv("FIELDPLAN_CACHE_DIR", str(tmp_path))
     body = _day(roads_dir)
     plan = runs.plan(runs.check_plan(PlanRequest.model_validate(body))).model_dump(mode="json")
     assert plan["travel_provider"] == "roads (drive, helsinki.roads)"
@@ -99,3 +100,31 @@ def test_a_location_off_the_roads_and_a_missing_network_are_refused(roads_dir, m
         wrong["travel"]["network"] = name
         with pytest.raises(ValidationError, match=reason):
             PlanRequest.model_validate(wrong)
+
+
+def test_a_timed_matrix_is_kept_and_a_changed_extract_is_timed_again(roads_dir, monkeypatch,
+                                                                     tmp_path):
+    import dataclasses
+
+    from api.schemas.plan import to_problem
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("FIELDPLAN_ROADS_DIR", str(roads_dir))
+    monkeypatch.setenv("FIELDPLAN_CACHE_DIR", str(cache))
+    request = PlanRequest.model_validate(_day(roads_dir, 12))
+    first = to_problem(request)[0].travel
+    kept = list(cache.rglob("*.npz"))
+    assert len(kept) == 1
+    kept[0].write_bytes(kept[0].read_bytes()[:100])  # torn: timed again, not trusted
+    again = to_problem(request)[0].travel
+    assert np.array_equal(again.durations, first.durations)
+    assert np.array_equal(again.distances, first.distances)
+    assert len(list(cache.rglob("*.npz"))) == 1
+    # the network rebuilt from another extract (its digest changes): a new entry
+    net = network.load(roads_dir / "helsinki.roads")
+    folder = tmp_path / "roads"
+    folder.mkdir()
+    network.save(dataclasses.replace(net, source="0" * 64), folder / "helsinki.roads")
+    monkeypatch.setenv("FIELDPLAN_ROADS_DIR", str(folder))
+    to_problem(request)
+    assert len(list(cache.rglob("*.npz"))) == 2

@@ -1,0 +1,129 @@
+"""``fieldplan bench roads``: a generated river city (a grid of streets cut by a river with a
+few bridges, some one-way streets, main roads every few blocks) written as an OpenStreetMap
+extract, built into a road network, and timed: the matrix between 1,500 and 5,000 locations,
+its time and the process's peak memory."""
+
+from __future__ import annotations
+
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console(width=160)
+# Where the river city lies (Shanghai's latitude), and its block.
+ORIGIN = (31.10, 121.30)
+BLOCK_METRES = 100.0
+
+
+def river_city(path: Path, *, side: int = 320, bridges: int = 3, seed: int = 0) -> dict:
+    """Write a ``side`` x ``side`` grid city as an ``.osm.pbf``: streets every
+    ``BLOCK_METRES``, primary roads every 10th line, every 7th street one-way (alternating
+    directions), a river along the middle row crossed by ``bridges`` bridges only."""
+    import osmium
+
+    rng = np.random.default_rng(seed)
+    dlat = BLOCK_METRES / 110_540
+    dlon = BLOCK_METRES / (111_320 * np.cos(np.radians(ORIGIN[0])))
+    river = side // 2
+    crossing = set(rng.choice(np.arange(5, side - 5), size=bridges, replace=False).tolist())
+    node = lambda r, c: r * side + c + 1  # noqa: E731
+    ways = 0
+    with osmium.SimpleWriter(str(path)) as writer:
+        for r in range(side):
+            for c in range(side):
+                writer.add_node(osmium.osm.mutable.Node(
+                    id=node(r, c), location=(ORIGIN[1] + c * dlon, ORIGIN[0] + r * dlat)))
+
+        def street(refs: list[int], k: int) -> None:
+            nonlocal ways
+            tags = {"highway": "primary" if k % 10 == 0 else "residential"}
+            if k % 7 == 3:
+                tags["oneway"] = "yes" if (k // 7) % 2 else "-1"
+            ways += 1
+            writer.add_way(osmium.osm.mutable.Way(id=ways, nodes=refs, tags=tags))
+
+        for r in range(side):  # east-west streets
+            if r != river:
+                street([node(r, c) for c in range(side)], r)
+        for c in range(side):  # north-south streets, cut by the river but at the bridges
+            if c in crossing:
+                street([node(r, c) for r in range(side)], c)
+            else:
+                street([node(r, c) for r in range(river)], c)
+                street([node(r, c) for r in range(river + 1, side)], c)
+    return {"nodes": side * side, "ways": ways, "bridges": sorted(crossing)}
+
+
+def _peak_mb() -> float:
+    """The peak memory of this process, plus that of the largest process it started (the
+    searches run in one process per core)."""
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+
+
+def roads(
+    side: Annotated[int, typer.Option(help="streets per side of the grid city")] = 320,
+    sizes: Annotated[list[int] | None, typer.Option("--size", help="locations per matrix")
+                     ] = None,
+    profile: Annotated[str, typer.Option(help="drive, two_wheeler or walk")] = "drive",
+    out: Annotated[Path | None, typer.Option(help="append JSON lines here")] = None,
+) -> None:
+    """The matrix between 1,500 and 5,000 locations of a generated river
+    city of about 100,000 road nodes: the first time (and peak memory), and
+    again from the cache."""
+    import os
+
+    from api.schemas.plan import TravelIn
+    from api.schemas.roads import road_matrix
+    from benchmarks.cli import _emit
+    from roads import network
+
+    sizes = sizes or [1500, 5000]
+    records = []
+    with tempfile.TemporaryDirectory(prefix="fieldplan-roads-") as folder:
+        extract = Path(folder) / "river-city.osm.pbf"
+        city = river_city(extract, side=side)
+        started = time.perf_counter()
+        built = network.build(extract)
+        build_s = time.perf_counter() - started
+        network.save(built, Path(folder) / "river-city.roads")
+        os.environ["FIELDPLAN_ROADS_DIR"] = folder
+        os.environ["FIELDPLAN_CACHE_DIR"] = str(Path(folder) / "cache")
+        travel = TravelIn(provider="roads", network="river-city.roads", profile=profile)
+        rng = np.random.default_rng(1)
+        lat0, lon0 = float(built.lat.min()), float(built.lon.min())
+        span_lat, span_lon = float(np.ptp(built.lat)), float(np.ptp(built.lon))
+        for n in sizes:
+            lat = lat0 + rng.uniform(0, 1, n) * span_lat
+            lon = lon0 + rng.uniform(0, 1, n) * span_lon
+            names = [f"location {i}" for i in range(n)]
+            started = time.perf_counter()
+            timed = road_matrix(travel, lat, lon, names)
+            seconds = time.perf_counter() - started
+            peak = _peak_mb()
+            started = time.perf_counter()
+            road_matrix(travel, lat, lon, names)
+            cached = time.perf_counter() - started
+            records.append({"instance": f"river-city-{city['nodes']}", "locations": n,
+                            "profile": profile, "nodes": city["nodes"],
+                            "edges": len(built.edges[profile].tails),
+                            "bridges": len(city["bridges"]), "build_s": round(build_s, 2),
+                            "matrix_s": round(seconds, 2), "cached_s": round(cached, 3),
+                            "peak_mb": round(peak),
+                            "longest_s": int(timed.durations.max())})
+    for record in records:
+        _emit(out, record)
+    table = Table("city", "nodes", "edges", "build s", "locations", "matrix s",
+                  "from the cache s", "peak MB")
+    for r in records:
+        table.add_row(r["instance"], f"{r['nodes']:,}", f"{r['edges']:,}", str(r["build_s"]),
+                      f"{r['locations']:,}", str(r["matrix_s"]), str(r["cached_s"]),
+                      str(r["peak_mb"]))
+    console.print(table)
