@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -26,6 +25,7 @@ def river_city(path: Path, *, side: int = 320, bridges: int = 3, seed: int = 0) 
     """Write a ``side`` x ``side`` grid city as an ``.osm.pbf``: streets every
     ``BLOCK_METRES``, primary roads every 10th line, every 7th street one-way (alternating
     directions), a river along the middle row crossed by ``bridges`` bridges only."""
+    import numpy as np
     import osmium
 
     rng = np.random.default_rng(seed)
@@ -79,6 +79,8 @@ def roads(
     city of about 100,000 road nodes: the first time (and peak memory), and
     again from the cache."""
     import os
+
+    import numpy as np
 
     from api.schemas.plan import TravelIn
     from api.schemas.roads import road_matrix

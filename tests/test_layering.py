@@ -53,8 +53,8 @@ ALLOWED = {
     "followup": {"common"},
     "simulation": {"followup"},
     # The national night is made of demo cities (api.demo).
-    "benchmarks": {"routing", "allocation", "followup", "simulation", "verify", "api.db",
-                   "api.demo", "api.runs", "api.schemas", "api.simulate"},
+    "benchmarks": {"routing", "allocation", "followup", "simulation", "verify", "roads",
+                   "api.db", "api.demo", "api.runs", "api.schemas", "api.simulate"},
     "api": set(),
     "api.cli": {"api.commands"},
     "api.launch": {"api.cli", "api.commands"},

@@ -188,3 +188,22 @@ def test_a_matrix_timed_on_two_processes_equals_one_timed_here(helsinki):
     spread = paths.travel(helsinki, "walk", lat, lon, max_metres=1500, processes=2)
     assert np.array_equal(here.seconds, spread.seconds)
     assert np.array_equal(here.metres, spread.metres)
+
+
+def test_the_generated_river_city_is_crossed_only_at_its_bridges(tmp_path):
+    """The benchmark's city: from just north of the river to just south of it, away from the
+    bridges, the road goes round by a bridge."""
+    from benchmarks.roads import BLOCK_METRES, ORIGIN, river_city
+
+    city = river_city(tmp_path / "river.osm.pbf", side=40, bridges=1, seed=2)
+    built = network.build(tmp_path / "river.osm.pbf")
+    bridge = city["bridges"][0]
+    column = (bridge + 20) % 40
+    dlat = BLOCK_METRES / 110_540
+    dlon = BLOCK_METRES / (111_320 * np.cos(np.radians(ORIGIN[0])))
+    lat = np.array([ORIGIN[0] + 19 * dlat, ORIGIN[0] + 21 * dlat])
+    lon = np.full(2, ORIGIN[1] + column * dlon)
+    travel = paths.travel(built, "drive", lat, lon)
+    detour = 2 * abs(column - bridge) * BLOCK_METRES
+    assert travel.metres[0, 1] >= detour + 2 * BLOCK_METRES - 5
+    assert travel.metres[0, 1] <= detour + 2 * BLOCK_METRES + 2 * 7 * BLOCK_METRES  # one-ways
