@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from api.commands import nightly, outcomes, replan, roads, service, simulate, solve, week
+from api.commands import (
+    geocode,
+    nightly,
+    outcomes,
+    replan,
+    roads,
+    service,
+    simulate,
+    solve,
+    week,
+)
 
 app = typer.Typer(help="Plan the field visits of a collection team.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -36,6 +46,7 @@ app.command("plan-week")(week.plan_week)
 app.add_typer(service.keys_app, name="keys")
 app.add_typer(outcomes.outcomes_app, name="outcomes")
 app.add_typer(roads.roads_app, name="roads")
+app.command("geocode")(geocode.geocode)
 for plugin in entry_points(group="fieldplan.commands"):
     app.add_typer(plugin.load(), name=plugin.name)
 

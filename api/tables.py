@@ -50,6 +50,8 @@ ALIASES = {
     "午休结束": "lunch_end", "午休分钟": "lunch_minutes", "每日上门上限": "max_visits",
     "组员人数": "crew_size",
 }
+# Columns kept for people, not read: what fieldplan geocode says of each row's match.
+NOTES = {"geocode_match", "geocode_note"}
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _TRUE = {"1", "true", "yes", "y", "是"}
 _FALSE = {"0", "false", "no", "n", "否"}
@@ -110,7 +112,8 @@ def _header_problems(name: str, header: list[str], kind: str, schema: type[BaseM
     if not header:
         return [{"field": f"{name}:1", "reason": "the file is empty: give a header row and "
                                                   "one row per " + kind.removesuffix("s")}]
-    known = (set(schema.model_fields) - {POINT[kind]}) | {"lat", "lon"} | DAY_COLUMNS[kind]
+    known = ((set(schema.model_fields) - {POINT[kind]}) | {"lat", "lon"} | DAY_COLUMNS[kind]
+             | NOTES)
     problems, seen = [], set()
     for column in header:
         if not column:
@@ -125,7 +128,10 @@ def _header_problems(name: str, header: list[str], kind: str, schema: type[BaseM
     required = {f for f, info in schema.model_fields.items() if info.is_required()}
     required = (required - {POINT[kind]}) | {"lat", "lon"}
     for column in sorted(required - seen):
-        problems.append({"field": f"{name}:1", "reason": f"the column {column} is missing"})
+        hint = (" (the table has addresses: fieldplan geocode adds coordinates)"
+                if column in ("lat", "lon") and "address" in seen else "")
+        problems.append({"field": f"{name}:1", "reason": f"the column {column} is missing"
+                         + hint})
     return problems
 
 
@@ -238,6 +244,8 @@ def _row(raw: dict, kind: str) -> tuple[dict, dict]:
     row, given = cells(raw, ALIASES)
     day: dict = {}
     for key, value in given:
+        if key in NOTES:
+            continue
         if key in DAY_COLUMNS[kind]:
             day[key] = value
         elif key in LIST_COLUMNS:

@@ -61,6 +61,88 @@ def river_city(path: Path, *, side: int = 320, bridges: int = 3, seed: int = 0) 
     return {"nodes": side * side, "ways": ways, "bridges": sorted(crossing)}
 
 
+def river_day(built, *, customers: int, collectors: int, seed: int = 0,
+              seconds: float = 10.0) -> dict:
+    """A day-plan request on the river city: customers in the 10 km square around the middle
+    of the river (a third of them home only from 18:00), collectors setting out from two
+    branches, one on each bank (a third on the late shift, 12:00 to 21:00)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    lat0, lon0 = float(built.lat.min()), float(built.lon.min())
+    dlat = BLOCK_METRES / 110_540
+    dlon = BLOCK_METRES / (111_320 * np.cos(np.radians(ORIGIN[0])))
+    middle = (float(np.ptp(built.lat)) / dlat) / 2
+
+    def spot(row: float, col: float) -> dict:
+        return {"lat": round(lat0 + row * dlat, 6), "lon": round(lon0 + col * dlon, 6)}
+
+    branches = [spot(middle - 30, middle - 20), spot(middle + 30, middle + 20)]
+    day = "2026-12-01"
+    people = []
+    for k in range(customers):
+        person = {"id": f"R{k:04d}", "location": spot(*rng.uniform(middle - 50, middle + 50, 2)),
+                  "value": float(rng.integers(300, 3000)), "service_seconds": 1200}
+        if rng.random() < 1 / 3:
+            person["time_windows"] = [{"start": f"{day}T18:00:00+08:00",
+                                       "end": f"{day}T21:00:00+08:00"}]
+        people.append(person)
+    team = []
+    for j in range(collectors):
+        late = j % 3 == 2
+        team.append({"id": f"K{j:02d}", "start": branches[j % 2],
+                     "shift": {"start": f"{day}T{'12' if late else '09'}:00:00+08:00",
+                               "end": f"{day}T{'21' if late else '18'}:00:00+08:00"}})
+    return {"date": day, "timezone": "Asia/Shanghai", "collectors": team, "customers": people,
+            "options": {"time_limit_seconds": seconds}}
+
+
+def _with_matrix(body: dict, seconds, metres) -> dict:
+    """The day with the road matrix given inline (what the independent checker times on)."""
+    out = {**body, "travel": {"matrix": {"durations": seconds.tolist(),
+                                         "distances": metres.tolist()}}}
+    n = len(body["customers"])
+    out["customers"] = [{**c, "location": {**c["location"], "matrix_index": k}}
+                        for k, c in enumerate(body["customers"])]
+    out["collectors"] = [{**c, "start": {**c["start"], "matrix_index": n + 2 * j},
+                          "end": {**c["start"], "matrix_index": n + 2 * j + 1}}
+                         for j, c in enumerate(body["collectors"])]
+    return out
+
+
+def _plans_on_the_roads(built, customers: int, collectors: int, seconds: float,
+                        profile: str, city: dict) -> dict:
+    """The day planned on straight lines and on the roads; each re-timed on the road matrix
+    by the independent checker."""
+    import numpy as np
+
+    from api import runs
+    from api.schemas.plan import PlanRequest
+    from roads import paths
+    from verify.day_plan import Checker
+    from verify.retime import retime
+
+    body = river_day(built, customers=customers, collectors=collectors, seconds=seconds)
+    points = [c["location"] for c in body["customers"]]
+    for c in body["collectors"]:
+        points += [c["start"], c["start"]]
+    timed = paths.travel(built, profile, np.array([p["lat"] for p in points]),
+                         np.array([p["lon"] for p in points]))
+    checker = Checker(_with_matrix(body, timed.seconds, timed.metres))
+    found = {"instance": f"river-city-{city['nodes']}-day", "customers": customers,
+             "collectors": collectors, "seconds": seconds}
+    for name, travel in (("geodesic", {}), ("roads", {"provider": "roads", "profile": profile,
+                                                      "network": "river-city.roads"})):
+        request = PlanRequest.model_validate({**body, "travel": travel} if travel else body)
+        plan = runs.plan(runs.check_plan(request)).model_dump(mode="json")
+        again = retime(checker, plan)
+        found[name] = {"visits": plan["summary"]["visits"], "value": plan["summary"]["value"],
+                       "missed_windows": len(again.missed_windows),
+                       "late_returns": len(again.late_returns),
+                       "violations": len(checker.check(plan))}
+    return found
+
+
 def _peak_mb() -> float:
     """The peak memory of this process, plus that of the largest process it started (the
     searches run in one process per core)."""
@@ -73,17 +155,24 @@ def roads(
     sizes: Annotated[list[int] | None, typer.Option("--size", help="locations per matrix")
                      ] = None,
     profile: Annotated[str, typer.Option(help="drive, two_wheeler or walk")] = "drive",
+    day_customers: Annotated[int, typer.Option(
+        help="customers of the day planned on straight lines and on the roads (0: none)")
+                             ] = 300,
+    day_collectors: Annotated[int, typer.Option(help="collectors of that day")] = 10,
+    day_seconds: Annotated[float, typer.Option(help="time limit of each plan of that day")
+                           ] = 10.0,
     out: Annotated[Path | None, typer.Option(help="append JSON lines here")] = None,
 ) -> None:
     """The matrix between 1,500 and 5,000 locations of a generated river
     city of about 100,000 road nodes: the first time (and peak memory), and
-    again from the cache."""
+    again from the cache. Then a day on that city planned on straight lines
+    and on the roads, both re-timed on the roads."""
     import os
 
     import numpy as np
 
     from api.schemas.plan import TravelIn
-    from api.schemas.roads import road_matrix
+    from api.schemas.roads import provider_matrix
     from benchmarks.cli import _emit
     from roads import network
 
@@ -107,11 +196,11 @@ def roads(
             lon = lon0 + rng.uniform(0, 1, n) * span_lon
             names = [f"location {i}" for i in range(n)]
             started = time.perf_counter()
-            timed = road_matrix(travel, lat, lon, names)
+            timed = provider_matrix(travel, lat, lon, names)[0]
             seconds = time.perf_counter() - started
             peak = _peak_mb()
             started = time.perf_counter()
-            road_matrix(travel, lat, lon, names)
+            provider_matrix(travel, lat, lon, names)
             cached = time.perf_counter() - started
             records.append({"instance": f"river-city-{city['nodes']}", "locations": n,
                             "profile": profile, "nodes": city["nodes"],
@@ -120,8 +209,13 @@ def roads(
                             "matrix_s": round(seconds, 2), "cached_s": round(cached, 3),
                             "peak_mb": round(peak),
                             "longest_s": int(timed.durations.max())})
+        if day_customers:
+            records.append(_plans_on_the_roads(built, day_customers, day_collectors,
+                                               day_seconds, profile, city))
     for record in records:
         _emit(out, record)
+    day = next((r for r in records if "geodesic" in r), None)
+    records = [r for r in records if "geodesic" not in r]
     table = Table("city", "nodes", "edges", "build s", "locations", "matrix s",
                   "from the cache s", "peak MB")
     for r in records:
@@ -129,3 +223,12 @@ def roads(
                       f"{r['locations']:,}", str(r["matrix_s"]), str(r["cached_s"]),
                       str(r["peak_mb"]))
     console.print(table)
+    if day is not None:
+        days = Table("day on the river city", "visits", "value", "windows missed on the roads",
+                     "collectors back late", "violations (independent checker, road matrix)")
+        for name in ("geodesic", "roads"):
+            r = day[name]
+            days.add_row(f"planned on {name}", str(r["visits"]), f"{r['value']:,.0f}",
+                         str(r["missed_windows"]), str(r["late_returns"]),
+                         str(r["violations"]))
+        console.print(days)

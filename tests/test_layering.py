@@ -72,8 +72,8 @@ ALLOWED = {
     "api.deps": {"api.config", "api.jobs", "api.keys", "api.schemas"},
     "api.errors": {"common", "api.db", "api.jobs", "api.schemas"},
     # Big allocations go to the nightly job's Dask cluster (api.night.service).
-    "api.jobs": {"routing", "allocation", "api.config", "api.db", "api.metrics", "api.night",
-                 "api.runs", "api.schemas"},
+    "api.jobs": {"routing", "allocation", "common", "api.config", "api.db", "api.metrics",
+                 "api.night", "api.runs", "api.schemas"},
     "api.keys": {"api.db", "api.jobs"},
     "api.main": {"api.config", "api.db", "api.errors", "api.jobs", "api.middleware",
                  "api.routes"},

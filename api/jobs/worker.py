@@ -11,6 +11,7 @@ from multiprocessing.connection import Connection
 
 from api.db.engine import connect
 from api.jobs import kinds, store
+from common.errors import InvalidInput
 
 log = logging.getLogger("fieldplan.worker")
 
@@ -42,6 +43,12 @@ def main(database_url: str, job_id: str, attempt: int, server: Connection) -> No
 
     try:
         outcome = kinds.run(kind, body, progress)
+    except InvalidInput as exc:  # met only when solving: a routing service that cannot time it
+        log.warning("job %s attempt %d cannot be solved: %s", job_id, attempt, exc)
+        store.finish(engine, job_id, attempt, status=store.FAILED, result=None,
+                     error=f"{exc.field}: {exc.reason}",
+                     solve_seconds=time.monotonic() - started)
+        return
     except Exception as exc:
         log.exception("job %s attempt %d failed while solving", job_id, attempt)
         store.finish(engine, job_id, attempt, status=store.FAILED, result=None,

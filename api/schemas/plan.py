@@ -170,11 +170,12 @@ class MatrixIn(Strict):
 class TravelIn(Strict):
     """How travel is estimated: ``provider`` ``geodesic`` (the default: the straight line
     times ``detour_factor`` at ``speed_kmh``), ``matrix`` (the ``matrix`` given; implied by
-    one) or ``roads`` (fastest paths on the road ``network`` built by ``fieldplan roads build``,
-    a file in ``FIELDPLAN_ROADS_DIR``, for a ``profile``: ``drive``, ``two_wheeler`` or
-    ``walk``)."""
+    one), ``roads`` (fastest paths on the road ``network`` built by ``fieldplan roads build``,
+    a file in ``FIELDPLAN_ROADS_DIR``), ``osrm`` or ``valhalla`` (the routing service at
+    ``FIELDPLAN_OSRM_URL`` or ``FIELDPLAN_VALHALLA_URL``); for a ``profile``: ``drive``,
+    ``two_wheeler`` or ``walk``."""
 
-    provider: Literal["geodesic", "matrix", "roads"] | None = None
+    provider: Literal["geodesic", "matrix", "roads", "osrm", "valhalla"] | None = None
     speed_kmh: float = Field(defaults.SPEED_KMH, gt=0, le=200)
     detour_factor: float = Field(defaults.DETOUR_FACTOR, ge=1, le=5)
     coordinate_system: CoordinateSystem = CoordinateSystem.WGS84
@@ -185,6 +186,9 @@ class TravelIn(Strict):
     profile: Literal["drive", "two_wheeler", "walk"] = "drive"
     max_snap_metres: float = Field(500.0, gt=0, le=50_000, description=(
         "roads: a location farther than this from any usable road is refused"))
+    fallback: Literal["geodesic"] | None = Field(None, description=(
+        "roads, osrm, valhalla: when the provider cannot time the day, time it on straight "
+        "lines instead (the plan's travel_provider says so); by default it is an error"))
 
     @model_validator(mode="after")
     def _one_provider(self) -> TravelIn:
@@ -199,6 +203,8 @@ class TravelIn(Strict):
             network_path(self.network)  # named, and there
         elif self.network is not None:
             raise FieldError("travel.network", f"only for the roads provider, not {provider}")
+        if self.fallback is not None and provider in ("geodesic", "matrix"):
+            raise FieldError("travel.fallback", f"the {provider} provider has none")
         return self
 
     @property
@@ -317,6 +323,7 @@ class PlanContext:
     points: np.ndarray  # WGS-84 (lat, lon) per engine location, NaN where unknown
     held: tuple[Held, ...] = ()  # customers the follow-up policy keeps out of the plan
     extra: tuple[int, ...] = ()  # engine locations of the ``extra`` points given to to_problem
+    timed_by: str = ""  # what timed the day, when not what the request asked for
 
     def at(self, seconds: int) -> datetime:
         """The moment ``seconds`` after the origin, in the request's time zone."""
@@ -349,6 +356,7 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True,
     for j in range(len(request.collectors)):
         names += [f"collectors[{j}].start", f"collectors[{j}].end"]
     names += [where for where, _ in extra]
+    timed_by = ""
     if request.travel.matrix is None and not with_travel:
         if request.travel.used == "roads":
             from api.schemas.roads import check_snaps
@@ -357,10 +365,10 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True,
         travel = TravelMatrix.stand_in(len(locations))
         index = list(range(len(locations)))
         points = np.column_stack([lat, lon])
-    elif request.travel.used == "roads":
-        from api.schemas.roads import road_matrix
+    elif request.travel.used in ("roads", "osrm", "valhalla"):
+        from api.schemas.roads import provider_matrix
 
-        travel = road_matrix(request.travel, lat, lon, names)
+        travel, timed_by = provider_matrix(request.travel, lat, lon, names)
         index = list(range(len(locations)))
         points = np.column_stack([lat, lon])
     elif request.travel.matrix is None:
@@ -426,7 +434,7 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True,
                         deterministic=request.options.deterministic,
                         work_limit=request.options.work_limit))
     return problem, PlanContext(origin, zone, points, tuple(held),
-                                tuple(index[first_extra:]))
+                                tuple(index[first_extra:]), timed_by=timed_by)
 
 
 

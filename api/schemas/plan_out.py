@@ -140,15 +140,18 @@ class PlanResponse(BaseModel):
                for h in context.held],
             unused_collectors=[c.id for c in request.collectors if c.id not in used],
             solver_status=plan.solver_status, solve_seconds=round(plan.solve_seconds, 3),
-            time_limit_hit=plan.time_limit_hit, travel_provider=provider_of(request))
+            time_limit_hit=plan.time_limit_hit,
+            travel_provider=context.timed_by or provider_of(request))
 
 
 def provider_of(request: PlanRequest) -> str:
-    """What timed a request's day, in words: ``geodesic``, ``matrix``, or ``roads (drive,
-    shanghai.roads)``."""
+    """What timed a request's day, in words: ``geodesic``, ``matrix``, ``roads (drive,
+    shanghai.roads)`` or ``osrm (drive)``."""
     travel = request.travel
     if travel.used == "roads":
         return f"roads ({travel.profile}, {travel.network})"
+    if travel.used in ("osrm", "valhalla"):
+        return f"{travel.used} ({travel.profile})"
     return travel.used
 
 

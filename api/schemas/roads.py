@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from api.schemas.common import FieldError
+from common.errors import InvalidInput
+from roads.errors import RoadsError
 
 ROADS_DIR = "FIELDPLAN_ROADS_DIR"
 CACHE_DIR = "FIELDPLAN_CACHE_DIR"
@@ -40,16 +42,37 @@ def network_path(name: str | None) -> Path:
     return path
 
 
-def road_matrix(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]):
-    """The day's travel matrix on the network ``travel.network`` for ``travel.profile``, from
-    the cache when this set of locations was timed on this network before. Raises
-    ``roads.RoadsError`` naming a location too far from any road."""
+def provider_matrix(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]):
+    """The day's travel matrix from ``travel``'s provider (roads, osrm or valhalla), and what
+    timed it when that is not the provider asked for (``""``): with ``fallback`` geodesic, a
+    provider that cannot time the day gives way to straight lines, saying why."""
+    from routing.travel import geodesic_matrix
+
+    try:
+        return _timed(travel, lat, lon, names), ""
+    except InvalidInput as exc:
+        if travel.fallback != "geodesic" or isinstance(exc, RoadsError) and exc.field != (
+                "network"):
+            raise
+        return (geodesic_matrix(lat, lon, speed_kmh=travel.speed_kmh,
+                                detour_factor=travel.detour_factor),
+                f"geodesic (fallback: {travel.used} could not time the day: {exc.reason})")
+
+
+def _timed(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]):
+    """The provider's matrix, from the cache when these locations were timed by it before."""
     from roads import paths
     from routing.travel import custom_matrix
 
-    network = _network(network_path(travel.network))
-    key = hashlib.sha256(json.dumps([network.source, travel.profile, travel.max_snap_metres],
-                                    ).encode() + np.asarray(lat, np.float64).tobytes()
+    if travel.used == "roads":
+        network = _network(network_path(travel.network))
+        source = [network.source, travel.max_snap_metres]
+    else:
+        from api.schemas.travel_services import service_url
+
+        source = [service_url(travel.used)]
+    key = hashlib.sha256(json.dumps([travel.used, travel.profile, *source]).encode()
+                         + np.asarray(lat, np.float64).tobytes()
                          + np.asarray(lon, np.float64).tobytes()).hexdigest()
     cached = _cache_dir() / f"{key}.npz"
     try:
@@ -57,20 +80,27 @@ def road_matrix(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]):
             return custom_matrix(data["seconds"], data["metres"])
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         pass  # not there (or torn): time it again
-    # Every core for a big matrix (the searches are independent); one for a small one.
-    processes = (os.cpu_count() or 1) if len(lat) >= PARALLEL_FROM else 1
-    timed = paths.travel(network, travel.profile, lat, lon, max_metres=travel.max_snap_metres,
-                         names=names, processes=processes)
+    if travel.used == "roads":
+        # Every core for a big matrix (the searches are independent); one for a small one.
+        processes = (os.cpu_count() or 1) if len(lat) >= PARALLEL_FROM else 1
+        timed = paths.travel(network, travel.profile, lat, lon,
+                             max_metres=travel.max_snap_metres, names=names,
+                             processes=processes)
+        seconds, metres = timed.seconds, timed.metres
+    else:
+        from api.schemas.travel_services import service_matrix
+
+        seconds, metres = service_matrix(travel.used, travel.profile, lat, lon)
+    seconds, metres = np.rint(seconds).astype(np.int32), np.rint(metres).astype(np.int32)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_name(f"{key}.{os.getpid()}.partial")
         with partial.open("wb") as f:
-            np.savez(f, seconds=timed.seconds.astype(np.int32),
-                     metres=timed.metres.astype(np.int32))
+            np.savez(f, seconds=seconds, metres=metres)
         partial.replace(cached)
     except OSError:
         pass  # a cache that cannot be written costs time, never the plan
-    return custom_matrix(timed.seconds, timed.metres)
+    return custom_matrix(seconds, metres)
 
 
 def _cache_dir() -> Path:

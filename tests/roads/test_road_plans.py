@@ -128,3 +128,23 @@ def test_a_timed_matrix_is_kept_and_a_changed_extract_is_timed_again(roads_dir, 
     monkeypatch.setenv("FIELDPLAN_ROADS_DIR", str(folder))
     to_problem(request)
     assert len(list(cache.rglob("*.npz"))) == 2
+
+
+def test_a_plan_retimed_on_slower_roads_misses_what_no_longer_fits(roads_dir, monkeypatch,
+                                                                   tmp_path):
+    """verify.retime: on the travel it was planned on, nothing is missed; with every leg five
+    times as long, evening visits miss their windows or collectors come back late."""
+    from verify.retime import retime
+
+    monkeypatch.setenv("FIELDPLAN_ROADS_DIR", str(roads_dir))
+    monkeypatch.setenv("FIELDPLAN_CACHE_DIR", str(tmp_path))
+    body = _day(roads_dir, 30, seed=5)
+    plan = runs.plan(runs.check_plan(PlanRequest.model_validate(body))).model_dump(mode="json")
+    same = retime(Checker(_on_the_matrix(body, roads_dir)), plan)
+    assert same.visits == plan["summary"]["visits"] and not same.missed_windows
+    assert not same.late_returns
+    slow = _on_the_matrix(body, roads_dir)
+    slow["travel"]["matrix"]["durations"] = [[5 * x for x in row]
+                                             for row in slow["travel"]["matrix"]["durations"]]
+    slower = retime(Checker(slow), plan)
+    assert slower.missed_windows or slower.late_returns
