@@ -12,7 +12,15 @@ from pydantic import ValidationError
 
 from api import defaults
 from api.schemas.common import Location, Window
-from api.schemas.plan import CollectorIn, CustomerIn, LunchBreak, OptionsIn, PlanRequest, PolicyIn
+from api.schemas.plan import (
+    CollectorIn,
+    CustomerIn,
+    LunchBreak,
+    OptionsIn,
+    PlanRequest,
+    PolicyIn,
+    TravelIn,
+)
 from api.tables import TableError, is_true
 
 
@@ -26,6 +34,9 @@ class DayTerms:
     min_rest_days: int = 0
     time_limit: float = 10.0
     deterministic: bool = False
+    # Travel on a road network (a file in FIELDPLAN_ROADS_DIR), for a profile; None: geodesic.
+    roads: str | None = None
+    profile: str = "drive"
 
 
 def day_request(members: list[dict], cases: list[dict], owner: dict[str, str] | None,
@@ -57,7 +68,9 @@ def day_request(members: list[dict], cases: list[dict], owner: dict[str, str] | 
         date=terms.day, timezone=terms.timezone, collectors=collectors, customers=customers,
         policy=PolicyIn(legal_hours=terms.legal_hours, min_rest_days=terms.min_rest_days),
         options=OptionsIn(time_limit_seconds=terms.time_limit,
-                          deterministic=terms.deterministic))
+                          deterministic=terms.deterministic),
+        travel=TravelIn(provider="roads", network=terms.roads, profile=terms.profile)
+        if terms.roads else TravelIn())
 
 
 def out_of_shift(cases: list[dict], collectors: list[dict]) -> dict[str, list[str]]:

@@ -40,6 +40,9 @@ def test_the_walkthrough_commands_run_as_written(tmp_path):
             for u in json.loads(p.read_text())["unassigned"]}
     assert held.get("K000002") == "case_closed"  # paid in full on day 1 (examples/outcomes.csv)
     assert held.get("K000004") == "on_hold_after_complaint"
+    helsinki = json.loads((tmp_path / "helsinki-plan.json").read_text())
+    assert helsinki["travel_provider"] == "roads (two_wheeler, helsinki.roads)"
+    assert helsinki["summary"]["visits"] > 0
     report = json.loads((tmp_path / "month" / "report.json").read_text())
     assert report["fieldplan"]["violations"] == 0 and (tmp_path / "month" / "report.html").exists()
 

@@ -166,3 +166,21 @@ def input_errors(source: Path) -> Iterator[None]:
         bad_input(source, describe_invalid_problem(exc))
     except TableError as exc:  # a bad row, or a batch the case file refuses
         bad_input(source, exc.problems)
+
+
+RoadsOpt = Annotated[Path | None, typer.Option(
+    "--roads", help="time travel on this road network (built by fieldplan roads build) "
+    "instead of straight lines")]
+ProfileOpt = Annotated[str, typer.Option(help="with --roads: drive, two_wheeler or walk")]
+
+
+def use_roads(roads: Path | None) -> str | None:
+    """The network's name, its folder made the place networks are looked up
+    (FIELDPLAN_ROADS_DIR, for this process and those it starts); exit 2 if it is not there."""
+    if roads is None:
+        return None
+    if not roads.is_file():
+        bad_option([{"field": "--roads", "reason": f"{roads} is not a file: build one with "
+                                                   "fieldplan roads build"}])
+    os.environ["FIELDPLAN_ROADS_DIR"] = str(roads.resolve().parent)
+    return roads.name

@@ -11,13 +11,16 @@ from typing import Annotated
 import typer
 
 from api.commands.common import (
+    ProfileOpt,
     QuietOpt,
+    RoadsOpt,
     bad_input,
     bad_option,
     err,
     exit_if_missed,
     input_errors,
     read_json,
+    use_roads,
 )
 from api.defaults import TILE_URL
 
@@ -55,6 +58,8 @@ def nightly(
         "--deterministic", help="the same results for the same inputs on any machine, "
         "in-process or on a cluster (searches stop on work done, not on the clock; the time "
         "limits only stop a runaway search, with a warning)")] = False,
+    roads: RoadsOpt = None,
+    profile: ProfileOpt = "drive",
     fresh: Annotated[bool, typer.Option("--fresh", help="start over in a folder that holds "
                                         "another night's results (they are replaced)")
                      ] = False,
@@ -94,7 +99,7 @@ def nightly(
         allocation_seconds=allocation_seconds, plan_seconds=plan_seconds,
         legal_hours=legal_hours, min_rest_days=rest_days, tile_url=tiles,
         case_file=Settings().database_url if case_file or outcomes is not None else None,
-        outcomes=outcomes, deterministic=deterministic)
+        outcomes=outcomes, deterministic=deterministic, roads=use_roads(roads), profile=profile)
     if workers is not None and cluster is not None:
         bad_option([{"field": "--workers", "reason": "give --workers or --cluster, not both"}])
     result = _run_nightly(job, cases, collectors, out, options, quiet=quiet, json_logs=json_logs,

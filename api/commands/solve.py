@@ -14,7 +14,9 @@ from api.commands import clock
 from api.commands.common import (
     EXIT_BAD_INPUT,
     CollectorsTableOpt,
+    ProfileOpt,
     QuietOpt,
+    RoadsOpt,
     TimeLimitOpt,
     bad_input,
     bad_option,
@@ -24,6 +26,7 @@ from api.commands.common import (
     input_errors,
     outputs_option,
     read_json,
+    use_roads,
     write,
     write_all,
 )
@@ -56,6 +59,8 @@ def plan(
     time_limit: TimeLimitOpt = None,
     tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
                                        "template of the .html map")] = TILE_URL,
+    roads: RoadsOpt = None,
+    profile: ProfileOpt = "drive",
     quiet: QuietOpt = False,
 ) -> None:
     """Plan one day: whom each collector visits, in what order, at what time.
@@ -87,7 +92,8 @@ def plan(
             status.stop()
         day_plan = _checked_plan(source, request, customers, collectors, day,
                                  DayTerms(day=date.min, timezone=timezone,
-                                          legal_hours=legal_hours, min_rest_days=rest_days),
+                                          legal_hours=legal_hours, min_rest_days=rest_days,
+                                          roads=use_roads(roads), profile=profile),
                                  time_limit)
     parsed = day_plan.request
     result = solve_and_write(
@@ -244,6 +250,9 @@ def _checked_plan(source: Path, request: Path | None, customers: Path | None,
     from api.schemas.plan import PlanRequest
     from api.tables import read_table
 
+    if request is not None and terms.roads:
+        bad_option([{"field": "--roads", "reason": "with tables only: a JSON request says its "
+                                                   "own travel (travel.provider)"}])
     with input_errors(source):
         if request is not None:
             parsed = PlanRequest.model_validate(read_json(request, matrices="request"),

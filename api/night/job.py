@@ -50,12 +50,15 @@ class NightlyOptions:
     outcomes: Path | None = None
     # The same results for the same inputs on any machine, in-process or on a cluster.
     deterministic: bool = False
+    # Day plans timed on this road network (a file in FIELDPLAN_ROADS_DIR) for a profile.
+    roads: str | None = None
+    profile: str = "drive"
 
     @property
     def terms(self) -> DayTerms:
         """What every region's day plan shares."""
         return DayTerms(self.day, self.timezone, self.legal_hours, self.min_rest_days,
-                        self.plan_seconds, self.deterministic)
+                        self.plan_seconds, self.deterministic, self.roads, self.profile)
 
 
 @dataclass

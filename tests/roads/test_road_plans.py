@@ -148,3 +148,34 @@ def test_a_plan_retimed_on_slower_roads_misses_what_no_longer_fits(roads_dir, mo
                                              for row in slow["travel"]["matrix"]["durations"]]
     slower = retime(Checker(slow), plan)
     assert slower.missed_windows or slower.late_returns
+
+
+def test_the_command_plans_tables_on_the_roads(roads_dir, tmp_path):
+    """fieldplan plan --customers --collectors --roads NETWORK --profile: the plan says what
+    timed it; --roads with a JSON request, or a network that is not there, is exit 2."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    fieldplan = str(Path(sys.executable).parent / "fieldplan")
+    body = _day(roads_dir, 12)
+    cases, team = tmp_path / "cases.csv", tmp_path / "collectors.csv"
+    cases.write_text("id,lat,lon,balance,bucket,probability_to_pay\n" + "".join(
+        f"{c['id']},{c['location']['lat']},{c['location']['lon']},2000,M1,0.4\n"
+        for c in body["customers"]), encoding="utf-8")
+    team.write_text("id,lat,lon,shift_start,shift_end\nC1,60.1719,24.9414,09:00,17:00\n",
+                    encoding="utf-8")
+    args = [fieldplan, "plan", "--customers", str(cases), "--collectors", str(team), "--date",
+            "2026-12-01", "--timezone", "Europe/Helsinki", "--time-limit", "2",
+            "--roads", str(roads_dir / "helsinki.roads"), "--profile", "two_wheeler"]
+    done = subprocess.run([*args, "-o", str(tmp_path / "plan.json")], capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path,
+                          env={**os.environ, "FIELDPLAN_CACHE_DIR": str(tmp_path)})
+    assert done.returncode in (0, 3), done.stderr
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert plan["travel_provider"] == "roads (two_wheeler, helsinki.roads)"
+    assert plan["summary"]["visits"] > 0
+    missing = subprocess.run([*args[:-4], "--roads", str(tmp_path / "none.roads")],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "none.roads is not a file" in missing.stderr
