@@ -60,7 +60,7 @@ ALLOWED = {
     "api.launch": {"api.cli", "api.commands"},
     "api.commands": {"routing", "allocation", "common", "roads", "simulation", "api.access_log",
                      "api.config", "api.day_tables", "api.db", "api.defaults", "api.demo",
-                     "api.errors", "api.keys", "api.map_page", "api.night",
+                     "api.errors", "api.geocoders", "api.keys", "api.map_page", "api.night",
                      "api.outcome_tables", "api.outputs", "api.simulate", "api.simulate_report",
                      "api.runs", "api.schemas", "api.tables", "api.week_outputs"},
     "api.access_log": set(),
@@ -74,6 +74,7 @@ ALLOWED = {
     # Big allocations go to the nightly job's Dask cluster (api.night.service).
     "api.jobs": {"routing", "allocation", "common", "api.config", "api.db", "api.metrics",
                  "api.night", "api.runs", "api.schemas"},
+    "api.geocoders": {"roads"},
     "api.keys": {"api.db", "api.jobs"},
     "api.main": {"api.config", "api.db", "api.errors", "api.jobs", "api.middleware",
                  "api.routes"},

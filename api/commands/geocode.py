@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -17,31 +19,50 @@ def geocode(
                                                "(address, 地址 or 客户地址)")],
     out: Annotated[Path, typer.Option("-o", "--out", help="the table with coordinates "
                                                           "(.csv or .xlsx)")],
-    addresses: Annotated[Path, typer.Option(help="an OpenStreetMap extract (.osm.pbf) whose "
-                                                 "address tags are looked up")],
+    addresses: Annotated[Path | None, typer.Option(help="an OpenStreetMap extract (.osm.pbf) "
+                                                        "whose address tags are looked up")
+                         ] = None,
+    geocoder: Annotated[str | None, typer.Option(help="instead: a geopy geocoder by name "
+                                                      "(nominatim, baidu, ...)")] = None,
+    setting: Annotated[list[str] | None, typer.Option(help="the geocoder's settings, "
+                                                            "KEY=VALUE (user_agent=..., "
+                                                            "api_key=...)")] = None,
+    min_delay: Annotated[float, typer.Option(help="seconds between two calls to the geocoder "
+                                                  "(its usage policy)")] = 1.0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace coordinates a row "
                                             "already has")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Add coordinates to every row of a cases table from its address, looked up
-    in the address tags of an OpenStreetMap extract (no service, nothing sent
-    anywhere). Each row gets lat, lon, geocode_match (exact: the street and
-    its number; street: the street only, its middle; none) and geocode_note
-    (why). Rows that already have coordinates keep them.
+    in the address tags of an OpenStreetMap extract (--addresses: no service,
+    nothing sent anywhere) or asked of a geocoding service through geopy
+    (--geocoder, at most one call per --min-delay seconds, every answer kept
+    in a cache). Each row gets lat, lon, geocode_match (exact: the street and
+    its number; street: the street only, its middle; service: the service's
+    answer; none) and geocode_note (why). Rows with coordinates keep them.
 
-    Example:
+    Examples:
 
       fieldplan geocode cases.xlsx -o geocoded.xlsx --addresses city.osm.pbf
+      fieldplan geocode cases.xlsx -o geocoded.xlsx --geocoder nominatim \\
+          --setting user_agent=acme-collections
 
     Exit codes: 0 every address found, 1 internal error, 2 bad input, 3 done
     but some addresses were not found (each listed with the reason).
     """
     from api.tables import ALIASES, TableError, table_rows
-    from roads import RoadsError
-    from roads import addresses as known
 
     if out.suffix.lower() not in (".csv", ".xlsx"):
         bad_option([{"field": "--out", "reason": "give a .csv or .xlsx file"}])
+    if (addresses is None) == (geocoder is None):
+        bad_option([{"field": "--addresses", "reason": "give --addresses (an extract) or "
+                                                       "--geocoder (a service), one of them"}])
+    settings = {}
+    for item in setting or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            bad_option([{"field": "--setting", "reason": f"{item!r}: give KEY=VALUE"}])
+        settings[key.strip()] = value.strip()
     try:
         header, rows = table_rows(table)
     except TableError as exc:
@@ -53,35 +74,66 @@ def geocode(
                                                          "or 客户地址)"}])
     lat = next((h for h in header if names[h] == "lat"), "lat")
     lon = next((h for h in header if names[h] == "lon"), "lon")
+    with _finder(addresses, geocoder, settings, min_delay) as find:
+        counts, missing = _geocode(rows, find, column, lat, lon, overwrite)
+    columns = header + [c for c in (lat, lon, QUALITY, NOTE) if c not in header]
+    _write(out, columns, [row for _, row in rows])
+    if not quiet:
+        err.print(f"{out}: {counts['exact'] + counts['service']} found, {counts['street']} "
+                  f"street only, {counts['none']} not found, {counts['kept']} kept",
+                  highlight=False)
+    for number, text, reason in missing:
+        err.print(f"not found: {table}:{number}: {text!r}: {reason}", highlight=False,
+                  markup=False)
+    if missing:
+        raise typer.Exit(EXIT_MANDATORY_MISSED)
+
+
+@contextmanager
+def _finder(addresses: Path | None, geocoder: str | None, settings: dict[str, str],
+            min_delay: float) -> Iterator:
+    """``find(address) -> Match`` from the extract or the service; exits 2 if neither can
+    be used."""
+    from roads import RoadsError
+    from roads import addresses as known
+
+    if addresses is not None:
+        try:
+            yield known.Matcher(known.read(addresses)).find
+        except RoadsError as exc:
+            bad_input(addresses, [{"field": exc.field, "reason": exc.reason}],
+                      what="OpenStreetMap extract")
+        return
+    from api.geocoders import GeocoderSetupError, online
+
     try:
-        matcher = known.Matcher(known.read(addresses))
-    except RoadsError as exc:
-        bad_input(addresses, [{"field": exc.field, "reason": exc.reason}],
-                  what="OpenStreetMap extract")
-    counts = {"exact": 0, "street": 0, "none": 0, "kept": 0}
+        service = online(geocoder, settings, min_delay)
+        find = service.__enter__()
+    except GeocoderSetupError as exc:
+        bad_option([{"field": "--geocoder", "reason": str(exc)}])
+    try:
+        yield find
+    finally:
+        service.__exit__(None, None, None)
+
+
+def _geocode(rows, find, column: str, lat: str, lon: str, overwrite: bool):
+    """Fill each row's coordinates and match columns; the counts, and the rows not found."""
+    counts = {"exact": 0, "street": 0, "service": 0, "none": 0, "kept": 0}
     missing = []
     for number, row in rows:
         if not overwrite and (row.get(lat) or "").strip() and (row.get(lon) or "").strip():
             row[QUALITY], row[NOTE] = "kept", "the table's own coordinates"
             counts["kept"] += 1
             continue
-        found = matcher.find(row.get(column) or "")
+        found = find(row.get(column) or "")
         row[lat] = "" if found.lat is None else f"{found.lat:.7f}"
         row[lon] = "" if found.lon is None else f"{found.lon:.7f}"
         row[QUALITY], row[NOTE] = found.quality, found.reason
         counts[found.quality] += 1
         if found.quality == "none":
             missing.append((number, row.get(column) or "", found.reason))
-    columns = header + [c for c in (lat, lon, QUALITY, NOTE) if c not in header]
-    _write(out, columns, [row for _, row in rows])
-    if not quiet:
-        err.print(f"{out}: {counts['exact']} exact, {counts['street']} street only, "
-                  f"{counts['none']} not found, {counts['kept']} kept", highlight=False)
-    for number, text, reason in missing:
-        err.print(f"not found: {table}:{number}: {text!r}: {reason}", highlight=False,
-                  markup=False)
-    if missing:
-        raise typer.Exit(EXIT_MANDATORY_MISSED)
+    return counts, missing
 
 
 def _write(path: Path, columns: list[str], rows: list[dict]) -> None:
