@@ -44,9 +44,11 @@ class Strict(BaseModel):
 
 def _zone(name: str) -> str:
     try:
+        if len(name) > 64:  # no IANA name is near as long; the file system would refuse it
+            raise ValueError(name)
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as "
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"unknown time zone {name[:64]!r} (use an IANA name such as "
                          f"'Asia/Shanghai' or 'America/New_York')") from exc
     return name
 

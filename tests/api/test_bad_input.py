@@ -95,3 +95,14 @@ def test_the_example_survives_a_json_round_trip():
     again = PlanRequest.model_validate_json(parsed.model_dump_json())
     assert again == parsed
     assert len(again.customers) == len(body["customers"])
+
+
+@pytest.mark.parametrize("zone", ["0" * 27 + "\x80" * 300, "../../etc/passwd", "Asia/Nowhere"])
+def test_a_time_zone_that_is_no_iana_name_is_refused_naming_the_field(zone):
+    """Even one the file system cannot look up (too long, odd bytes): a 422, never a 500."""
+    body = request([customer("a", 1)], [collector("k1")], [[0, 600], [600, 0]])
+    body["timezone"] = zone
+    with pytest.raises(ValidationError) as refused:
+        PlanRequest.model_validate(body)
+    [problem] = describe_validation_error(refused.value)
+    assert problem["field"] == "timezone" and "unknown time zone" in problem["reason"]

@@ -180,22 +180,27 @@ def test_a_provider_without_a_service_address_is_refused(monkeypatch):
         runs.check_plan(PlanRequest.model_validate(_day("valhalla")))
 
 
-def test_a_job_whose_routing_service_is_down_fails_naming_the_service(monkeypatch, tmp_path):
-    """Through the HTTP service: the job is accepted, then fails with the reason (not an
-    internal error); with the fallback it succeeds on straight lines and says so."""
-    from tests.api.test_service import service as running
-    from tests.api.test_service import wait_until
+def test_a_job_whose_routing_service_is_down_fails_naming_the_service(tmp_path):
+    """Through a real `fieldplan serve` (its environment names the service): the job is
+    accepted, then fails with the reason (not an internal error); with the fallback it
+    succeeds on straight lines and says so."""
+    import httpx
 
-    monkeypatch.setenv("FIELDPLAN_OSRM_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("FIELDPLAN_CACHE_DIR", str(tmp_path / "cache"))
-    with running(f"sqlite:///{tmp_path}/fieldplan.db") as (client, headers, _):
-        job = client.post("/v1/plans", json=_day("osrm"), headers=headers).json()
-        failed = wait_until(client, job["id"], headers)
-        assert failed["status"] == "failed"
+    from tests.api.test_server_process import _create_key, _env, _free_port, _server
+
+    env = _env(f"sqlite:///{tmp_path}/fieldplan.db", osrm_url="http://127.0.0.1:9",
+               cache_dir=str(tmp_path / "cache"))
+    key = _create_key(env, "north")
+    port = _free_port()
+    headers = {"Authorization": f"Bearer {key}"}
+    with _server(env, port, tmp_path):
+        base = f"http://127.0.0.1:{port}"
+        failed = httpx.post(f"{base}/v1/plans?wait=30", json=_day("osrm"), headers=headers,
+                            timeout=60).json()
+        assert failed["status"] == "failed", failed
         assert failed["error"].startswith("travel.provider: the osrm service at "
                                           "http://127.0.0.1:9 cannot be reached")
-        job = client.post("/v1/plans?wait=30", json=_day("osrm", fallback="geodesic"),
-                          headers=headers).json()
-        done = wait_until(client, job["id"], headers)
-        assert done["status"] == "succeeded"
+        done = httpx.post(f"{base}/v1/plans?wait=30", json=_day("osrm", fallback="geodesic"),
+                          headers=headers, timeout=60).json()
+        assert done["status"] == "succeeded", done
         assert done["result"]["travel_provider"].startswith("geodesic (fallback: osrm")
