@@ -10,7 +10,9 @@ break (one that does not hold 11:30-13:30) gets no break.
 
 from __future__ import annotations
 
+import os
 from datetime import time
+from pathlib import Path
 
 # A home visit: the walk to the door, the talk and the notes, in seconds.
 SERVICE_SECONDS = 15 * 60
@@ -44,3 +46,9 @@ RETIME_MINUTES = 15
 # The map pages' tiles: the public OpenStreetMap server (README: what a tile server learns).
 TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 TILE_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+
+
+def cache_dir() -> Path:
+    """Where timed matrices and geocoders' answers are kept: ``FIELDPLAN_CACHE_DIR`` or
+    ``~/.cache/fieldplan``."""
+    return Path(os.environ.get("FIELDPLAN_CACHE_DIR") or Path.home() / ".cache" / "fieldplan")

@@ -6,12 +6,11 @@ rest are listed with that reason, and a rerun continues from the cache."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
+from api.defaults import cache_dir
 from roads.addresses import Match
 
 QUOTA = "the geocoder's quota is used up: run again later (what was found is kept)"
@@ -19,11 +18,6 @@ QUOTA = "the geocoder's quota is used up: run again later (what was found is kep
 
 class GeocoderSetupError(ValueError):
     """A geocoder that cannot be made: unknown name or settings it refuses."""
-
-
-def _cache_file() -> Path:
-    root = os.environ.get("FIELDPLAN_CACHE_DIR") or Path.home() / ".cache" / "fieldplan"
-    return Path(root) / "geocode.sqlite"
 
 
 @contextmanager
@@ -41,7 +35,7 @@ def online(name: str, settings: dict[str, str], min_delay_seconds: float = 1.0,
     ask = RateLimiter(geocoder.geocode, min_delay_seconds=min_delay_seconds,
                       max_retries=retries, error_wait_seconds=min_delay_seconds + 1,
                       swallow_exceptions=False)
-    path = _cache_file()
+    path = cache_dir() / "geocode.sqlite"
     path.parent.mkdir(parents=True, exist_ok=True)
     cache = sqlite3.connect(path)
     cache.execute("create table if not exists answers (geocoder text, address text, lat real, "

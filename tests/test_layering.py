@@ -74,7 +74,7 @@ ALLOWED = {
     # Big allocations go to the nightly job's Dask cluster (api.night.service).
     "api.jobs": {"routing", "allocation", "common", "api.config", "api.db", "api.metrics",
                  "api.night", "api.runs", "api.schemas"},
-    "api.geocoders": {"roads"},
+    "api.geocoders": {"roads", "api.defaults"},
     "api.keys": {"api.db", "api.jobs"},
     "api.main": {"api.config", "api.db", "api.errors", "api.jobs", "api.middleware",
                  "api.routes"},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -106,15 +106,12 @@ def _finder(addresses: Path | None, geocoder: str | None, settings: dict[str, st
         return
     from api.geocoders import GeocoderSetupError, online
 
-    try:
-        service = online(geocoder, settings, min_delay)
-        find = service.__enter__()
-    except GeocoderSetupError as exc:
-        bad_option([{"field": "--geocoder", "reason": str(exc)}])
-    try:
+    with ExitStack() as stack:
+        try:
+            find = stack.enter_context(online(geocoder, settings, min_delay))
+        except GeocoderSetupError as exc:
+            bad_option([{"field": "--geocoder", "reason": str(exc)}])
         yield find
-    finally:
-        service.__exit__(None, None, None)
 
 
 def _geocode(rows, find, column: str, lat: str, lon: str, overwrite: bool):

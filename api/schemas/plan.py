@@ -330,6 +330,14 @@ class PlanContext:
         return (self.origin + timedelta(seconds=seconds)).astimezone(self.zone)
 
 
+def _location_names(request: PlanRequest, extra: Sequence[tuple[str, Location]]) -> list[str]:
+    """The field of each travel location, in to_problem's order (for a provider's errors)."""
+    names = [f"customers[{k}].location ({c.id})" for k, c in enumerate(request.customers)]
+    for j in range(len(request.collectors)):
+        names += [f"collectors[{j}].start", f"collectors[{j}].end"]
+    return names + [where for where, _ in extra]
+
+
 def to_problem(request: PlanRequest, *, with_travel: bool = True,
                extra: Sequence[tuple[str, Location]] = ()) -> tuple[Problem, PlanContext]:
     """Convert a validated request into an engine problem. With ``with_travel=False`` the travel
@@ -352,23 +360,20 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True,
     first_extra = len(locations)
     locations += [loc for _, loc in extra]
     lat, lon = _wgs84(locations, request.travel.coordinate_system)
-    names = [f"customers[{k}].location ({c.id})" for k, c in enumerate(request.customers)]
-    for j in range(len(request.collectors)):
-        names += [f"collectors[{j}].start", f"collectors[{j}].end"]
-    names += [where for where, _ in extra]
     timed_by = ""
     if request.travel.matrix is None and not with_travel:
         if request.travel.used == "roads":
             from api.schemas.roads import check_snaps
 
-            check_snaps(request.travel, lat, lon, names)
+            check_snaps(request.travel, lat, lon, _location_names(request, extra))
         travel = TravelMatrix.stand_in(len(locations))
         index = list(range(len(locations)))
         points = np.column_stack([lat, lon])
     elif request.travel.used in ("roads", "osrm", "valhalla"):
         from api.schemas.roads import provider_matrix
 
-        travel, timed_by = provider_matrix(request.travel, lat, lon, names)
+        travel, timed_by = provider_matrix(request.travel, lat, lon,
+                                           _location_names(request, extra))
         index = list(range(len(locations)))
         points = np.column_stack([lat, lon])
     elif request.travel.matrix is None:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from api import defaults
 from api.schemas.common import FieldError
 from common.errors import InvalidInput
 from roads.errors import RoadsError
 
 ROADS_DIR = "FIELDPLAN_ROADS_DIR"
-CACHE_DIR = "FIELDPLAN_CACHE_DIR"
 # Locations from which a matrix is timed on every core.
 PARALLEL_FROM = 400
 
@@ -74,7 +74,7 @@ def _timed(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]):
     key = hashlib.sha256(json.dumps([travel.used, travel.profile, *source]).encode()
                          + np.asarray(lat, np.float64).tobytes()
                          + np.asarray(lon, np.float64).tobytes()).hexdigest()
-    cached = _cache_dir() / f"{key}.npz"
+    cached = defaults.cache_dir() / "road-matrices" / f"{key}.npz"
     try:
         with np.load(cached) as data:
             return custom_matrix(data["seconds"], data["metres"])
@@ -101,12 +101,6 @@ def _timed(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]):
     except OSError:
         pass  # a cache that cannot be written costs time, never the plan
     return custom_matrix(seconds, metres)
-
-
-def _cache_dir() -> Path:
-    """Where timed matrices are kept: ``FIELDPLAN_CACHE_DIR`` or ``~/.cache/fieldplan``."""
-    root = os.environ.get(CACHE_DIR) or Path.home() / ".cache" / "fieldplan"
-    return Path(root) / "road-matrices"
 
 
 def check_snaps(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]) -> None:
