@@ -163,7 +163,13 @@ def _customer(row: dict, at, allowed: list[str] | None, preferred: str | None,
         fields["last_visit"] = date.fromisoformat(day["last_visit"])
     if "address" in day:
         fields["address"] = day["address"]
-    return CustomerIn(id=row["id"], location=Location.model_validate(row["location"]),
+    if "geocode_match" in day:  # how the address was found (or why not: left out)
+        fields["geocode_match"] = day["geocode_match"]
+        fields["geocode_note"] = day.get("geocode_note") or None
+    if "unlocated" in row:
+        fields["geocode_match"], fields["geocode_note"] = "none", row["unlocated"][:500]
+    return CustomerIn(id=row["id"], location=Location.model_validate(row["location"])
+                      if "location" in row else None,
                       required_skills=row.get("required_skills", []),
                       mandatory=is_true(day.get("promise_to_pay")),
                       allowed_collectors=allowed, preferred_collector=preferred, **fields)

@@ -95,3 +95,56 @@ def _write(path: Path, columns: list[str], rows: list[dict]) -> None:
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
+
+
+def city_on_roads(out: Path, extract: Path, *, cases: int = 300, seed: int = 1,
+                  yesterday: str = "2026-11-30") -> tuple[Path, Path, int]:
+    """Write ``cases.csv`` (street addresses only, no coordinates: they are located while
+    planning) and ``collectors.csv`` for the city of an OpenStreetMap extract, its cases at
+    addresses the extract knows and a few at streets it does not (to show what becomes of
+    them); one collector on an electric two-wheeler per 25 cases. Returns the two paths and
+    the number of cases (at most the extract's addresses). Raises ``roads.RoadsError`` for a
+    file that is not an extract, and ``ValueError`` for one with too few addresses."""
+    from roads import addresses
+
+    known = addresses.read(extract)
+    unique = sorted({(s, n): (la, lo) for s, n, la, lo in zip(
+        known.streets.tolist(), known.numbers.tolist(), known.lat.tolist(),
+        known.lon.tolist())}.items())
+    if len(unique) < 10:
+        raise ValueError(f"{extract} has {len(unique)} tagged addresses (addr:street and "
+                         "addr:housenumber); a demo needs at least 10")
+    rng = np.random.default_rng(seed)
+    count = min(cases, len(unique))
+    picked = rng.choice(len(unique), size=count, replace=False)
+    team = max(2, round(count / 25))
+    homes = rng.choice(len(unique), size=team, replace=False)
+    out.mkdir(parents=True, exist_ok=True)
+    collectors = []
+    for k, i in enumerate(homes):
+        (_, _), (lat, lon) = unique[int(i)]
+        late = k % 3 == 2
+        collectors.append({"id": f"E{k + 1:02d}", "lat": round(lat, 6), "lon": round(lon, 6),
+                           "capacity_cases": 40, "capacity_hours": 80, "skills": "",
+                           "regions": "city", "shift_start": "12:00" if late else "09:00",
+                           "shift_end": "21:00" if late else "18:00", "lunch_minutes": 30,
+                           "max_visits": 12})
+    rows = []
+    for n, i in enumerate(picked):
+        (street, number), _ = unique[int(i)]
+        bucket = _BUCKETS[int(rng.choice(len(_BUCKETS), p=_BUCKET_P))]
+        lost = n % 50 == 49  # an address no map has: left out, with the reason
+        rows.append({
+            "id": f"A{n + 1:05d}",
+            "address": f"{'Tuntematon' if lost else street.title()} {number}",
+            "balance": round(float(rng.lognormal(7.5, 0.8)), 2), "bucket": bucket,
+            "probability_to_pay": round(_PAY_P[bucket] * float(rng.uniform(0.6, 1.4)), 3),
+            "region": "city", "service_minutes": int(rng.choice([15, 20, 30])),
+            "visit_window": "18:00-21:00" if rng.random() < 0.12 else "",
+            "promise_to_pay": "yes" if not lost and rng.random() < 0.03 else "",
+            "last_visit": yesterday if rng.random() < 0.05 else ""})
+    cases_path, collectors_path = out / "cases.csv", out / "collectors.csv"
+    _write(cases_path, ["id", "address", "balance", "bucket", "probability_to_pay", "region",
+                        "service_minutes", "visit_window", "promise_to_pay", "last_visit"], rows)
+    _write(collectors_path, COLLECTOR_COLUMNS, collectors)
+    return cases_path, collectors_path, count

@@ -21,7 +21,7 @@ from api.schemas.allocation import (
     warnings_for,
 )
 from api.schemas.allocation_out import AllocationResponse
-from api.schemas.common import MONEY_SCALE
+from api.schemas.common import MONEY_SCALE, Unlocated
 from api.schemas.follow_up import Held
 from api.schemas.plan import PlanContext, PlanRequest, to_problem
 from api.schemas.plan_out import PlanResponse
@@ -61,6 +61,7 @@ class Allocation:
     problem: AllocationProblem
     warnings: list[str]
     held: tuple[Held, ...] = ()
+    unlocated: tuple[Unlocated, ...] = ()  # cases whose address was not found
 
 
 def refuse_empty(field: str, items) -> None:
@@ -198,4 +199,4 @@ def allocate(job: Allocation, *, started: float | None = None, progress: Progres
 
     result = allocation.solve(_shortened(job.problem, reserve), on_progress=on_progress,
                               started=time.monotonic() if started is None else started)
-    return AllocationResponse.from_result(result, job.warnings, job.held)
+    return AllocationResponse.from_result(result, job.warnings, job.held, job.unlocated)

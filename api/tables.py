@@ -20,11 +20,14 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from api.schemas.allocation import CaseIn, CollectorIn
+from api.schemas.common import Unlocated
+from roads.addresses import Match
 
 LIST_COLUMNS = {"required_skills", "excluded_collectors", "skills", "regions"}
 POINT = {"cases": "location", "collectors": "base"}
@@ -52,6 +55,7 @@ ALIASES = {
 }
 # Columns kept for people, not read: what fieldplan geocode says of each row's match.
 NOTES = {"geocode_match", "geocode_note"}
+_VERDICTS = {"exact", "street", "service", "kept", "none"}
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _TRUE = {"1", "true", "yes", "y", "是"}
 _FALSE = {"0", "false", "no", "n", "否"}
@@ -68,13 +72,20 @@ class TableError(ValueError):
         return type(self), (self.problems,)
 
 
-def read_table(path: Path, kind: str) -> list[dict]:
+def read_table(path: Path, kind: str, find: Callable[[str], Match] | None = None
+               ) -> list[dict]:
     """Rows of ``cases`` or ``collectors`` as request dicts; every bad cell is reported. Day-plan
     columns, when present, are kept under the key ``"day"`` of each row. A wrong header is
-    reported once, as ``file:1:column``; a table with no rows is refused."""
+    reported once, as ``file:1:column``; a table with no rows is refused.
+
+    A case with an address and no coordinates is located by ``find`` (an address lookup, see
+    ``api.locate``); one whose address is not found — now, or by ``fieldplan geocode`` before
+    (``geocode_match`` none) — is kept with the reason under ``"unlocated"`` and no location
+    (see :func:`placed`)."""
     schema: type[BaseModel] = CaseIn if kind == "cases" else CollectorIn
     header, numbered = table_rows(path)
-    problems = _header_problems(path.name, header, kind, schema)
+    problems = _header_problems(path.name, header, kind, schema,
+                                geocoded=find is not None or "geocode_match" in header)
     if problems:
         raise TableError(problems)
     if not numbered:
@@ -82,11 +93,25 @@ def read_table(path: Path, kind: str) -> list[dict]:
                            "its header: there is nothing to plan (is it the right file?)"}])
     rows, first_row = [], {}
     for number, raw in numbered:
+        verdict = (raw.get("geocode_match") or "").strip(), (raw.get("geocode_note") or "").strip()
         row, day = _row(raw, kind)
+        if kind == "cases" and verdict[0] in _VERDICTS:
+            day["geocode_match"], day["geocode_note"] = verdict[0], verdict[1][:500]
+        if kind == "cases" and POINT[kind] not in row and day.get("address"):
+            unlocated = _locate(row, day, find, verdict)
+            if unlocated is None and find is None:
+                problems.append({"field": f"{path.name}:{number}:lat", "reason": (
+                    "no coordinates: geocode the address (--addresses or --geocoder, or "
+                    "fieldplan geocode first)")})
+                continue
+            if unlocated is not None:
+                row["unlocated"] = unlocated
         for column, reason in _day_problems(day):
             problems.append({"field": f"{path.name}:{number}:{column}", "reason": reason})
         try:
-            schema.model_validate(row)
+            schema.model_validate({k: v for k, v in row.items() if k != "unlocated"}
+                                  | ({POINT[kind]: {"lat": 0, "lon": 0}} if "unlocated" in row
+                                     else {}))
         except ValidationError as exc:
             for item in exc.errors(include_url=False):
                 column = _column(item["loc"], kind)
@@ -106,9 +131,34 @@ def read_table(path: Path, kind: str) -> list[dict]:
     return rows
 
 
-def _header_problems(name: str, header: list[str], kind: str, schema: type[BaseModel]
-                     ) -> list[dict[str, str]]:
-    """Unknown, repeated and missing columns of a header, each once."""
+def _locate(row: dict, day: dict, find: Callable[[str], Match] | None,
+            verdict: tuple[str, str]) -> str | None:
+    """Give ``row`` the location of its address (and ``day`` how it was found); the reason it
+    has none when the address was not found (by ``find``, or earlier as the ``verdict`` of
+    fieldplan geocode); None when there is no way to tell."""
+    if find is None:
+        return (verdict[1] or "the address was not found") if verdict[0] == "none" else None
+    found = find(day["address"])
+    day["geocode_match"], day["geocode_note"] = found.quality, found.reason[:500]
+    if found.lat is None:
+        return found.reason or "the address was not found"
+    row[POINT["cases"]] = {"lat": round(found.lat, 7), "lon": round(found.lon, 7)}
+    return None
+
+
+def placed(rows: list[dict]) -> tuple[list[dict], list[Unlocated]]:
+    """Cases rows with a location, and those whose address was not found (mandatory when
+    the case is, or has a promise to pay due: its visit would have been)."""
+    return ([r for r in rows if "unlocated" not in r],
+            [Unlocated(r["id"], bool(r.get("mandatory"))
+                       or is_true(r.get("day", {}).get("promise_to_pay")), r["unlocated"])
+             for r in rows if "unlocated" in r])
+
+
+def _header_problems(name: str, header: list[str], kind: str, schema: type[BaseModel],
+                     geocoded: bool = False) -> list[dict[str, str]]:
+    """Unknown, repeated and missing columns of a header, each once. Coordinates may be
+    missing from cases with addresses that are (or were) geocoded."""
     if not header:
         return [{"field": f"{name}:1", "reason": "the file is empty: give a header row and "
                                                   "one row per " + kind.removesuffix("s")}]
@@ -127,8 +177,11 @@ def _header_problems(name: str, header: list[str], kind: str, schema: type[BaseM
         seen.add(canonical)
     required = {f for f, info in schema.model_fields.items() if info.is_required()}
     required = (required - {POINT[kind]}) | {"lat", "lon"}
+    if geocoded and "address" in seen:
+        required -= {"lat", "lon"}
     for column in sorted(required - seen):
-        hint = (" (the table has addresses: fieldplan geocode adds coordinates)"
+        hint = (" (the table has addresses: give --addresses or --geocoder, or fieldplan "
+                "geocode adds coordinates)"
                 if column in ("lat", "lon") and "address" in seen else "")
         problems.append({"field": f"{name}:1", "reason": f"the column {column} is missing"
                          + hint})

@@ -60,7 +60,8 @@ ALLOWED = {
     "api.launch": {"api.cli", "api.commands"},
     "api.commands": {"routing", "allocation", "common", "roads", "simulation", "api.access_log",
                      "api.config", "api.day_tables", "api.db", "api.defaults", "api.demo",
-                     "api.errors", "api.geocoders", "api.keys", "api.map_page", "api.night",
+                     "api.errors", "api.keys", "api.locate", "api.map_page",
+                     "api.night",
                      "api.outcome_tables", "api.outputs", "api.simulate", "api.simulate_report",
                      "api.runs", "api.schemas", "api.tables", "api.week_outputs"},
     "api.access_log": set(),
@@ -68,20 +69,22 @@ ALLOWED = {
     "api.day_tables": {"api.defaults", "api.schemas", "api.tables"},
     "api.db": {"api.config", "api.schemas", "api.tables"},
     "api.defaults": set(),
-    "api.demo": set(),
+    "api.demo": {"roads"},  # a demo city from an extract's addresses
     "api.deps": {"api.config", "api.jobs", "api.keys", "api.schemas"},
     "api.errors": {"common", "api.db", "api.jobs", "api.schemas"},
     # Big allocations go to the nightly job's Dask cluster (api.night.service).
-    "api.jobs": {"routing", "allocation", "common", "api.config", "api.db", "api.metrics",
-                 "api.night", "api.runs", "api.schemas"},
+    "api.jobs": {"routing", "allocation", "common", "api.config", "api.db", "api.locate",
+                 "api.metrics", "api.night", "api.runs", "api.schemas"},
     "api.geocoders": {"roads", "api.defaults"},
+    # Addresses to locations, for the command line and the service alike.
+    "api.locate": {"common", "roads", "api.geocoders", "api.schemas"},
     "api.keys": {"api.db", "api.jobs"},
     "api.main": {"api.config", "api.db", "api.errors", "api.jobs", "api.middleware",
                  "api.routes"},
     "api.map_page": {"api.defaults", "api.schemas"},
     "api.metrics": set(),
     "api.middleware": {"api.errors", "api.metrics"},
-    "api.night": {"api.day_tables", "api.db", "api.map_page", "api.outcome_tables",
+    "api.night": {"api.day_tables", "api.db", "api.locate", "api.map_page", "api.outcome_tables",
                   "api.outputs", "api.runs", "api.schemas", "api.tables"},
     "api.outcome_tables": {"api.schemas", "api.tables"},
     "api.outputs": {"api.schemas"},
@@ -93,7 +96,7 @@ ALLOWED = {
     "api.simulate_report": set(),
     "api.week_outputs": {"api.map_page", "api.outputs", "api.schemas"},
     "api.schemas": {"routing", "allocation", "followup", "common", "roads", "api.defaults"},
-    "api.tables": {"api.schemas"},
+    "api.tables": {"api.schemas", "roads"},
 }
 
 

@@ -12,6 +12,14 @@ import typer
 from api.commands.common import EXIT_MANDATORY_MISSED, QuietOpt, bad_input, bad_option, err
 
 QUALITY, NOTE = "geocode_match", "geocode_note"
+AddressesOpt = Annotated[Path | None, typer.Option(
+    help="an OpenStreetMap extract (.osm.pbf) whose address tags are looked up")]
+GeocoderOpt = Annotated[str | None, typer.Option(
+    help="instead: a geopy geocoder by name (nominatim, baidu, ...)")]
+SettingOpt = Annotated[list[str] | None, typer.Option(
+    help="the geocoder's settings, KEY=VALUE (user_agent=..., api_key=...)")]
+MinDelayOpt = Annotated[float, typer.Option(
+    help="seconds between two calls to the geocoder (its usage policy)")]
 
 
 def geocode(
@@ -19,16 +27,10 @@ def geocode(
                                                "(address, 地址 or 客户地址)")],
     out: Annotated[Path, typer.Option("-o", "--out", help="the table with coordinates "
                                                           "(.csv or .xlsx)")],
-    addresses: Annotated[Path | None, typer.Option(help="an OpenStreetMap extract (.osm.pbf) "
-                                                        "whose address tags are looked up")
-                         ] = None,
-    geocoder: Annotated[str | None, typer.Option(help="instead: a geopy geocoder by name "
-                                                      "(nominatim, baidu, ...)")] = None,
-    setting: Annotated[list[str] | None, typer.Option(help="the geocoder's settings, "
-                                                            "KEY=VALUE (user_agent=..., "
-                                                            "api_key=...)")] = None,
-    min_delay: Annotated[float, typer.Option(help="seconds between two calls to the geocoder "
-                                                  "(its usage policy)")] = 1.0,
+    addresses: AddressesOpt = None,
+    geocoder: GeocoderOpt = None,
+    setting: SettingOpt = None,
+    min_delay: MinDelayOpt = 1.0,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace coordinates a row "
                                             "already has")] = False,
     quiet: QuietOpt = False,
@@ -54,15 +56,10 @@ def geocode(
 
     if out.suffix.lower() not in (".csv", ".xlsx"):
         bad_option([{"field": "--out", "reason": "give a .csv or .xlsx file"}])
-    if (addresses is None) == (geocoder is None):
+    geocoding = geocoding_of(addresses, geocoder, setting, min_delay)
+    if geocoding is None:
         bad_option([{"field": "--addresses", "reason": "give --addresses (an extract) or "
-                                                       "--geocoder (a service), one of them"}])
-    settings = {}
-    for item in setting or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            bad_option([{"field": "--setting", "reason": f"{item!r}: give KEY=VALUE"}])
-        settings[key.strip()] = value.strip()
+                                                       "--geocoder (a service)"}])
     try:
         header, rows = table_rows(table)
     except TableError as exc:
@@ -74,7 +71,7 @@ def geocode(
                                                          "or 客户地址)"}])
     lat = next((h for h in header if names[h] == "lat"), "lat")
     lon = next((h for h in header if names[h] == "lon"), "lon")
-    with _finder(addresses, geocoder, settings, min_delay) as find:
+    with finder(geocoding) as find:
         counts, missing = _geocode(rows, find, column, lat, lon, overwrite)
     columns = header + [c for c in (lat, lon, QUALITY, NOTE) if c not in header]
     _write(out, columns, [row for _, row in rows])
@@ -89,28 +86,48 @@ def geocode(
         raise typer.Exit(EXIT_MANDATORY_MISSED)
 
 
+def geocoding_of(addresses: Path | None, geocoder: str | None, setting: list[str] | None,
+                 min_delay: float):
+    """The ``api.locate.Geocoding`` the options ask for (None: none); exits 2 for both at
+    once, or a setting that is not KEY=VALUE."""
+    from api.locate import Geocoding
+
+    if addresses is not None and geocoder is not None:
+        bad_option([{"field": "--addresses", "reason": "give --addresses (an extract) or "
+                                                       "--geocoder (a service), not both"}])
+    settings = {}
+    for item in setting or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            bad_option([{"field": "--setting", "reason": f"{item!r}: give KEY=VALUE"}])
+        settings[key.strip()] = value.strip()
+    if addresses is None and geocoder is None:
+        return None
+    return Geocoding(addresses, geocoder, settings, min_delay)
+
+
 @contextmanager
-def _finder(addresses: Path | None, geocoder: str | None, settings: dict[str, str],
-            min_delay: float) -> Iterator:
-    """``find(address) -> Match`` from the extract or the service; exits 2 if neither can
-    be used."""
+def finder(geocoding) -> Iterator:
+    """``find(address) -> Match`` for ``geocoding`` (None when it is None); exits 2 if the
+    extract or the service cannot be used."""
+    from api.locate import GeocodingSetupError
+    from api.locate import finder as make
     from roads import RoadsError
-    from roads import addresses as known
 
-    if addresses is not None:
-        try:
-            yield known.Matcher(known.read(addresses)).find
-        except RoadsError as exc:
-            bad_input(addresses, [{"field": exc.field, "reason": exc.reason}],
-                      what="OpenStreetMap extract")
+    if geocoding is None:
+        yield None
         return
-    from api.geocoders import GeocoderSetupError, online
-
     with ExitStack() as stack:
         try:
-            find = stack.enter_context(online(geocoder, settings, min_delay))
-        except GeocoderSetupError as exc:
-            bad_option([{"field": "--geocoder", "reason": str(exc)}])
+            find = stack.enter_context(make(geocoding))
+        except RoadsError as exc:
+            bad_input(geocoding.addresses, [{"field": exc.field, "reason": exc.reason}],
+                      what="OpenStreetMap extract")
+        except GeocodingSetupError as exc:
+            bad_option([{"field": "--geocoder", "reason": exc.reason}])
+        except OSError as exc:
+            bad_option([{"field": "--addresses", "reason": f"cannot be read: "
+                                                           f"{exc.strerror or exc}"}])
         yield find
 
 

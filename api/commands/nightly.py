@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,14 @@ from api.commands.common import (
     input_errors,
     read_json,
     use_roads,
+)
+from api.commands.geocode import (
+    AddressesOpt,
+    GeocoderOpt,
+    MinDelayOpt,
+    SettingOpt,
+    finder,
+    geocoding_of,
 )
 from api.defaults import TILE_URL
 
@@ -60,6 +69,10 @@ def nightly(
         "limits only stop a runaway search, with a warning)")] = False,
     roads: RoadsOpt = None,
     profile: ProfileOpt = "drive",
+    addresses: AddressesOpt = None,
+    geocoder: GeocoderOpt = None,
+    setting: SettingOpt = None,
+    min_delay: MinDelayOpt = 1.0,
     fresh: Annotated[bool, typer.Option("--fresh", help="start over in a folder that holds "
                                         "another night's results (they are replaced)")
                      ] = False,
@@ -74,7 +87,9 @@ def nightly(
     plans are made region by region (a collector's first region), in this
     process or spread over a Dask cluster (--workers, --cluster). Rerunning
     after a crash resumes: allocations and regions that are done are not done
-    again, whichever way the first run ran.
+    again, whichever way the first run ran. Cases given by address alone are
+    located from --addresses or --geocoder (as fieldplan geocode does); a case
+    whose address is not found is reported unallocated with that reason.
 
     Example:
 
@@ -99,7 +114,8 @@ def nightly(
         allocation_seconds=allocation_seconds, plan_seconds=plan_seconds,
         legal_hours=legal_hours, min_rest_days=rest_days, tile_url=tiles,
         case_file=Settings().database_url if case_file or outcomes is not None else None,
-        outcomes=outcomes, deterministic=deterministic, roads=use_roads(roads), profile=profile)
+        outcomes=outcomes, deterministic=deterministic, roads=use_roads(roads), profile=profile,
+        geocoding=geocoding_of(addresses, geocoder, setting, min_delay))
     if workers is not None and cluster is not None:
         bad_option([{"field": "--workers", "reason": "give --workers or --cluster, not both"}])
     result = _run_nightly(job, cases, collectors, out, options, quiet=quiet, json_logs=json_logs,
@@ -110,23 +126,36 @@ def nightly(
 def demo(
     out: Annotated[Path, typer.Option(help="folder for the generated city and every result")
                    ] = Path("fieldplan-demo"),
-    cases: Annotated[int, typer.Option(help="overdue cases to generate")] = 2400,
+    cases: Annotated[int | None, typer.Option(help="overdue cases to generate (default 2400; "
+                                              "300 with --extract)")] = None,
     seconds: Annotated[float, typer.Option(help="time limit of the allocation and of each "
                                            "region's day plan")] = 10.0,
+    extract: Annotated[Path | None, typer.Option(help=(
+        "instead: the city of this OpenStreetMap extract (.osm.pbf), its cases given by "
+        "street address and located from the extract, the days timed on its roads"))] = None,
+    profile: Annotated[str, typer.Option(help="with --extract: drive, two_wheeler or walk")
+                       ] = "two_wheeler",
+    timezone: Annotated[str, typer.Option(help="with --extract: the city's IANA time zone")
+                        ] = "Asia/Shanghai",
     quiet: QuietOpt = False,
 ) -> None:
     """Generate a city, allocate its cases, plan tomorrow, and write every result.
 
     The city: 40 collectors in 4 districts, a few thousand overdue cases in
     buckets, some evening-only, some with a promise to pay due. Everything
-    (tables, route sheets, maps) is written into one folder.
+    (tables, route sheets, maps) is written into one folder. With --extract,
+    the city is a real one: cases at the extract's own street addresses (a
+    few at streets it does not know, left out with that reason), located
+    while planning, and every day timed on its roads.
 
-    Example:
+    Examples:
 
       fieldplan demo --out fieldplan-demo
+      fieldplan demo --extract helsinki.osm.pbf --timezone Europe/Helsinki \\
+          --out demo-helsinki
 
-    Exit codes: 0 done, 1 internal error, 3 done but a mandatory case or
-    visit is missing (each is listed with the reason).
+    Exit codes: 0 done, 1 internal error, 2 bad input, 3 done but a mandatory
+    case or visit is missing (each is listed with the reason).
     """
     from datetime import date as Date
 
@@ -134,8 +163,6 @@ def demo(
     from api.night import job
 
     day = Date(2026, 12, 1)
-    cases_path, collectors_path = city.city(out / "input", cases=cases,
-                                            yesterday=Date(2026, 11, 30).isoformat())
     # A fair team: an hour of workload outside 10% of the mean costs 500, at most a fifth of
     # the owned cases change hands, and a bonus for keeping the customer's collector.
     policy = {"policy": {"max_distance_km": 20, "continuity_bonus": 50,
@@ -143,6 +170,14 @@ def demo(
                          "max_reassignment_share": 0.2}}
     options = job.NightlyOptions(day=day, policy=policy, allocation_seconds=seconds,
                                  plan_seconds=seconds, min_rest_days=2)
+    if extract is None:
+        cases_path, collectors_path = city.city(out / "input", cases=cases or 2400,
+                                                yesterday=Date(2026, 11, 30).isoformat())
+    else:
+        cases_path, collectors_path = _real_city(out / "input", extract, cases or 300, quiet)
+        options = replace(options, timezone=timezone, profile=profile,
+                          roads=use_roads(out / "input" / "city.roads"),
+                          geocoding=geocoding_of(extract, None, None, 1.0))
     result = _run_nightly(job, cases_path, collectors_path, out, options, quiet=quiet,
                           json_logs=False, fresh=True)
     if not quiet:
@@ -154,6 +189,33 @@ def demo(
             err.print(f"Day plans: {out / 'plans'}/ — e.g. open {stem.with_suffix('.html')} "
                       f"in a browser (map), {stem.with_suffix('.xlsx')} (route sheets)")
     exit_if_missed(_missed(result))
+
+
+def _real_city(folder: Path, extract: Path, cases: int, quiet: bool) -> tuple[Path, Path]:
+    """The cases and collectors of the extract's city, and its road network beside them
+    (``city.roads``); exits 2 for a file that is not an extract or has too few addresses."""
+    from api import demo as city
+    from roads import RoadsError, network
+
+    try:
+        with err.status("reading the extract's addresses and roads", spinner="dots") as status:
+            if quiet:
+                status.stop()
+            cases_path, collectors_path, count = city.city_on_roads(folder, extract,
+                                                                    cases=cases)
+            built = network.build(extract)
+    except RoadsError as exc:
+        bad_input(extract, [{"field": exc.field, "reason": exc.reason}],
+                  what="OpenStreetMap extract")
+    except ValueError as exc:
+        bad_input(extract, [{"field": "addresses", "reason": str(exc)}],
+                  what="OpenStreetMap extract")
+    partial = folder / "city.roads.partial"
+    network.save(built, partial)
+    partial.replace(folder / "city.roads")
+    if not quiet and count < cases:
+        err.print(f"the extract knows {count} addresses: {count} cases", highlight=False)
+    return cases_path, collectors_path
 
 
 def _missed(result) -> list[tuple[str, str]]:
@@ -177,14 +239,14 @@ def _run_nightly(job, cases: Path, collectors: Path, out: Path, options, *, quie
     bars = _Bars(quiet=quiet, json_logs=json_logs)
     executor = None
     try:
-        with input_errors(cases), bars.progress:
+        with input_errors(cases), finder(options.geocoding) as find, bars.progress:
             if workers is not None or cluster is not None:
                 executor = Dask.local(workers) if cluster is None else Dask.connect(cluster)
                 bars.events("cluster", {"scheduler": executor.address,
                                         "workers": executor.workers(),
                                         "dashboard": executor.dashboard})
             result = job.run(cases, collectors, out, options, bars.events, strict=strict,
-                             executor=executor, fresh=fresh)
+                             executor=executor, fresh=fresh, find=find)
     except job.StrictWarnings as exc:
         bad_input(cases, [{"field": "(warning, --strict)", "reason": w} for w in exc.warnings])
     except InputsChanged as exc:

@@ -34,6 +34,7 @@ def serve(
 
     import uvicorn
 
+    from api import locate
     from api.access_log import uvicorn_log_config
     from api.config import Settings
 
@@ -48,6 +49,15 @@ def serve(
     if not settings.auth and host not in _LOOPBACK:
         err.print(f"[red]error[/]: FIELDPLAN_AUTH=false is only allowed on 127.0.0.1, not {host}")
         raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        geocoding = locate.configured()
+    except locate.GeocodingSetupError as exc:
+        err.print(f"[red]error[/]: {exc}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    if geocoding is not None:
+        err.print("customers given by address are located from "
+                  + (str(geocoding.addresses) if geocoding.addresses else geocoding.geocoder),
+                  highlight=False)
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,

@@ -30,6 +30,14 @@ from api.commands.common import (
     write,
     write_all,
 )
+from api.commands.geocode import (
+    AddressesOpt,
+    GeocoderOpt,
+    MinDelayOpt,
+    SettingOpt,
+    finder,
+    geocoding_of,
+)
 from api.commands.progress import ProgressLine
 from api.defaults import TILE_URL
 
@@ -61,9 +69,17 @@ def plan(
                                        "template of the .html map")] = TILE_URL,
     roads: RoadsOpt = None,
     profile: ProfileOpt = "drive",
+    addresses: AddressesOpt = None,
+    geocoder: GeocoderOpt = None,
+    setting: SettingOpt = None,
+    min_delay: MinDelayOpt = 1.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Plan one day: whom each collector visits, in what order, at what time.
+
+    Customers given by address alone are located from --addresses (an
+    OpenStreetMap extract's address tags) or --geocoder (a geopy service);
+    one whose address is not found is left out with that reason.
 
     Examples:
 
@@ -72,6 +88,8 @@ def plan(
           -o routes.xlsx -o map.html
       fieldplan plan --customers customers.xlsx --collectors collectors.xlsx \\
           --date 2026-12-01 -o routes.xlsx -o map.html
+      fieldplan plan --customers cases.xlsx --collectors collectors.xlsx \\
+          --date 2026-12-01 --addresses city.osm.pbf --roads city.roads
 
     Exit codes: 0 planned, 1 internal error, 2 bad input, 3 planned but a
     mandatory visit is missing.
@@ -94,7 +112,8 @@ def plan(
                                  DayTerms(day=date.min, timezone=timezone,
                                           legal_hours=legal_hours, min_rest_days=rest_days,
                                           roads=use_roads(roads), profile=profile),
-                                 time_limit)
+                                 time_limit, geocoding_of(addresses, geocoder, setting,
+                                                          min_delay))
     parsed = day_plan.request
     result = solve_and_write(
         f"planning {len(parsed.customers)} customers for {len(parsed.collectors)} collectors",
@@ -125,10 +144,16 @@ def assign(
     time_limit: TimeLimitOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="treat warnings as bad input "
                                          "(exit 2)")] = False,
+    addresses: AddressesOpt = None,
+    geocoder: GeocoderOpt = None,
+    setting: SettingOpt = None,
+    min_delay: MinDelayOpt = 1.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Allocate cases to collectors: capacity, skills, territory, distance,
-    continuity, balance.
+    continuity, balance. Cases of a table given by address alone are located
+    from --addresses or --geocoder; one not found is left unallocated with
+    that reason.
 
     Examples:
 
@@ -149,7 +174,8 @@ def assign(
     check_outputs(outputs, ALLOCATION_OUTPUTS)
     started = clock.started()  # start-up counts: the limit is the command's
     allocation.warm_up()
-    job = _checked_allocation(source, request, cases, collectors, policy, time_limit)
+    job = _checked_allocation(source, request, cases, collectors, policy, time_limit,
+                              geocoding_of(addresses, geocoder, setting, min_delay))
     if strict and job.warnings:
         for warning in job.warnings:
             err.print(f"[yellow]warning[/]: {warning}", highlight=False)
@@ -242,10 +268,12 @@ def with_time_limit(request, seconds: float, source: Path):
 
 def _checked_plan(source: Path, request: Path | None, customers: Path | None,
                   collectors: Path | None, day: str | None, terms: DayTerms,
-                  time_limit: float | None) -> runs.DayPlan:
-    """The day plan of the JSON request or of the two tables, checked; exits on bad input."""
+                  time_limit: float | None, geocoding=None) -> runs.DayPlan:
+    """The day plan of the JSON request or of the two tables, checked, its customers given by
+    address located by ``geocoding``; exits on bad input."""
     from api import runs
     from api.day_tables import day_request
+    from api.locate import locate
     from api.schemas.matrix import FILES
     from api.schemas.plan import PlanRequest
     from api.tables import read_table
@@ -253,17 +281,19 @@ def _checked_plan(source: Path, request: Path | None, customers: Path | None,
     if request is not None and terms.roads:
         bad_option([{"field": "--roads", "reason": "with tables only: a JSON request says its "
                                                    "own travel (travel.provider)"}])
-    with input_errors(source):
+    with input_errors(source), finder(geocoding) as find:
         if request is not None:
             parsed = PlanRequest.model_validate(read_json(request, matrices="request"),
                                                 context={FILES: request.parent})
+            if find is not None:
+                parsed = locate(parsed, find)
         elif customers is not None and collectors is not None and day is not None:
             try:
                 terms = replace(terms, day=date.fromisoformat(day))
             except ValueError:
                 bad_option([{"field": "--date", "reason": "give a date as YYYY-MM-DD"}])
             parsed = day_request(read_table(collectors, "collectors"),
-                                 read_table(customers, "cases"), None, terms)
+                                 read_table(customers, "cases", find), None, terms)
         else:
             bad_input(source, [{"field": "(input)", "reason": "give REQUEST.json, or "
                                 "--customers, --collectors and --date"}])
@@ -278,17 +308,24 @@ def _checked_plan(source: Path, request: Path | None, customers: Path | None,
 
 def _checked_allocation(source: Path, request: Path | None, cases: Path | None,
                         collectors: Path | None, policy: Path | None,
-                        time_limit: float | None) -> runs.Allocation:
-    """The allocation of the JSON request or of the two tables, checked; exits on bad input."""
+                        time_limit: float | None, geocoding=None) -> runs.Allocation:
+    """The allocation of the JSON request or of the two tables (their cases given by address
+    located by ``geocoding``), checked; exits on bad input."""
     from api import runs
     from api.schemas.allocation import AllocationRequest
-    from api.tables import allocation_rows, read_table
+    from api.tables import allocation_rows, placed, read_table
 
-    with input_errors(source):
+    unlocated = []
+    with input_errors(source), finder(geocoding) as find:
         if request is not None:
+            if geocoding is not None:
+                bad_option([{"field": "--addresses", "reason": "with tables only: an "
+                                                               "allocation request gives "
+                                                               "locations"}])
             body = read_json(request)
         elif cases is not None and collectors is not None:
-            body = {"cases": allocation_rows(read_table(cases, "cases")),
+            located, unlocated = placed(read_table(cases, "cases", find))
+            body = {"cases": allocation_rows(located),
                     "collectors": allocation_rows(read_table(collectors, "collectors"))}
             if policy is not None:
                 extra = read_json(policy)
@@ -300,7 +337,7 @@ def _checked_allocation(source: Path, request: Path | None, cases: Path | None,
         runs.refuse_empty("cases", parsed.cases)
         if time_limit is not None:
             parsed = with_time_limit(parsed, time_limit, source)
-        return runs.check_allocation(parsed)
+        return replace(runs.check_allocation(parsed), unlocated=tuple(unlocated))
 
 
 def solve_and_write(what: str, limit: float, started: float, quiet: bool,

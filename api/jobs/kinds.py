@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import allocation
 import routing
-from api import runs
+from api import locate, runs
 from api.config import Settings
 from api.runs import Progress
 from api.schemas.allocation import AllocationRequest
@@ -61,6 +61,7 @@ def accept_plan(request: PlanRequest, settings: Settings) -> Accepted:
         warnings.append(f"options.time_limit_seconds lowered to {limit:g}, this service's maximum")
         request = request.model_copy(update={
             "options": request.options.model_copy(update={"time_limit_seconds": limit})})
+    locate.check_service(request.customers)
     runs.check_plan_terms(request)
     return Accepted("plan", request.model_dump_json(exclude_unset=True, exclude_defaults=False),
                     limit, warnings)
@@ -131,10 +132,15 @@ def accept_allocation(request: AllocationRequest, settings: Settings) -> Accepte
 def run(kind: str, body: str, progress: Progress) -> Outcome:
     """Solve a stored request (in a worker process). The engine loads before the clock starts."""
     (allocation if kind == "allocation" else routing).warm_up()
+    if kind == "plan":  # addresses are located before the clock starts (a service is slow)
+        request = PlanRequest.model_validate_json(body)
+        located = locate.for_service(request, progress)
     started = time.monotonic()
     if kind == "plan":
-        day = runs.check_plan(PlanRequest.model_validate_json(body))
+        day = runs.check_plan(located)
         response = runs.plan(day, started=started, progress=progress)
+        if located is not request:  # the located request is what a re-plan starts from
+            response = response.model_copy(update={"request": located})
     elif kind == "replan":
         stored = ReplanRequest.model_validate_json(body)
         job = runs.check_replan(stored.request, stored.plan, stored.events)

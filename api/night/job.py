@@ -20,13 +20,15 @@ from zoneinfo import ZoneInfo
 
 from api import map_page, runs
 from api.day_tables import DayTerms, out_of_shift
+from api.locate import Find, Geocoding
 from api.night import split as splitting
 from api.night import tasks
 from api.night.cluster import InProcess
 from api.night.state import State, atomic, atomically, digests
 from api.outputs import write_allocation_csv, write_allocation_workbook
 from api.schemas.allocation import AllocationRequest
-from api.tables import allocation_rows, read_table
+from api.schemas.common import ADDRESS_NOT_FOUND, Unlocated
+from api.tables import allocation_rows, placed, read_table
 
 # The tenant of the command line's case file (the service's --no-auth mode uses it too).
 LOCAL_TENANT = "local"
@@ -53,6 +55,8 @@ class NightlyOptions:
     # Day plans timed on this road network (a file in FIELDPLAN_ROADS_DIR) for a profile.
     roads: str | None = None
     profile: str = "drive"
+    # Where cases given by address alone are looked up (api.locate.Geocoding), if anywhere.
+    geocoding: Geocoding | None = None
 
     @property
     def terms(self) -> DayTerms:
@@ -113,23 +117,28 @@ class StrictWarnings(Exception):
 
 def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOptions,
         events: Events = lambda kind, data: None, *, strict: bool = False,
-        executor=None, fresh: bool = False) -> NightlyResult:
+        executor=None, fresh: bool = False, find: Find | None = None) -> NightlyResult:
     """Run (or resume) the nightly job on ``executor`` (default: this process). Raises
     ``api.tables.TableError`` for bad rows, the engines' validation errors for an invalid
     request, ``api.night.state.InputsChanged`` for a folder of another night (unless
     ``fresh``), in strict mode ``StrictWarnings``, all before anything is written; and
-    ``api.night.cluster.ClusterError`` when the cluster fails the night."""
-    cases = read_table(cases_path, "cases")
+    ``api.night.cluster.ClusterError`` when the cluster fails the night. Cases given by
+    address alone are located by ``find`` (``options.geocoding``'s finder); those not found
+    are unallocated with reason ``address_not_found``."""
+    every_case = read_table(cases_path, "cases", find)
+    cases, unlocated = placed(every_case)
     collectors = read_table(collectors_path, "collectors")
     body = _allocation_body(cases, collectors, options)
     job = runs.check_allocation(AllocationRequest.model_validate(body))
     night = splitting.split(body, options.allocation_seconds)
+    night.orphans += [_unlocated(missed) for missed in unlocated]
     if strict and (job.warnings or night.warnings):
         raise StrictWarnings(job.warnings + night.warnings)
     out.mkdir(parents=True, exist_ok=True)
     state = State(out, digests({"cases table": cases_path, "collectors table": collectors_path,
                                 "outcomes": options.outcomes}, asdict(options)), fresh=fresh)
-    histories = fold_outcomes(options, cases, collectors) if options.case_file else None
+    histories = (fold_outcomes(options, every_case, collectors) if options.case_file
+                 else None)
     executor = executor or InProcess()
     case_rows = {c["id"]: c for c in cases}
     collector_rows = {k["id"]: k for k in collectors}  # with their day (shift, breaks)
@@ -209,6 +218,12 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
                          state.resumed,
                          [[u["case_id"], u["explanation"]] for u in allocation["unallocated"]
                           if u["mandatory"]], executor.retries())
+
+
+def _unlocated(missed: Unlocated) -> dict:
+    """The unallocated entry of a case whose address was not found."""
+    return {"case_id": missed.customer, "reason": ADDRESS_NOT_FOUND,
+            "mandatory": missed.mandatory, "explanation": missed.explanation}
 
 
 def _allocation_body(cases: list[dict], collectors: list[dict],

@@ -84,8 +84,8 @@ async def post_replan(job_id: Annotated[str, Path(max_length=64)], events: Event
         raise HTTPException(409, f"plan {job_id} is {job.status}: only a finished plan can be "
                                  "re-planned")
     previous = PlanResponse.model_validate_json(job.result)
-    day = (PlanRequest.model_validate_json(job.request) if job.kind == "plan"
-           else previous.request or ReplanRequest.model_validate_json(job.request).request)
+    day = previous.request or (PlanRequest.model_validate_json(job.request) if job.kind == "plan"
+                               else ReplanRequest.model_validate_json(job.request).request)
     accepted = await run_in_threadpool(kinds.accept_replan, day, previous, events, settings)
     outcomes = [(f"done[{k}].outcome", d.customer_id, d.outcome)
                 for k, d in enumerate(events.done) if d.outcome is not None]

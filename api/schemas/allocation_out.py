@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from allocation import AllocationResult
 from allocation.solution import EXPLANATIONS
-from api.schemas.common import MONEY_SCALE
+from api.schemas.common import ADDRESS_NOT_FOUND, MONEY_SCALE, Unlocated
 from api.schemas.follow_up import Held
 from followup.decide import EXPLANATIONS as HOLD_EXPLANATIONS
 
@@ -77,11 +77,18 @@ class AllocationResponse(BaseModel):
 
     @classmethod
     def from_result(cls, result: AllocationResult, warnings: list[str],
-                    held: Sequence[Held] = ()) -> AllocationResponse:
+                    held: Sequence[Held] = (), unlocated: Sequence[Unlocated] = ()
+                    ) -> AllocationResponse:
         """Present an engine result in the request's units, with the cases the follow-up
-        policy took out of the field among the unallocated."""
-        missed = sum(u.mandatory for u in result.unallocated) + sum(h.mandatory for h in held)
-        status = ("mandatory_missed" if missed else "partial" if result.unallocated or held
+        policy took out of the field, and those whose address was not found, among the
+        unallocated."""
+        out = [UnallocatedOut(case_id=h.customer, reason=h.reason.value, mandatory=h.mandatory,
+                              explanation=HOLD_EXPLANATIONS[h.reason]) for h in held]
+        out += [UnallocatedOut(case_id=u.customer, reason=ADDRESS_NOT_FOUND,
+                               mandatory=u.mandatory, explanation=u.explanation)
+                for u in unlocated]
+        missed = sum(u.mandatory for u in result.unallocated) + sum(u.mandatory for u in out)
+        status = ("mandatory_missed" if missed else "partial" if result.unallocated or out
                   else "complete")
         return cls(
             status=status, method=result.method, solver_status=result.status,
@@ -89,9 +96,9 @@ class AllocationResponse(BaseModel):
             bound=None if result.bound is None else round(result.bound / MONEY_SCALE, 2),
             gap=None if result.gap is None else round(result.gap, 6),
             summary=AllocationSummary(
-                cases=len(result.allocations) + len(result.unallocated) + len(held),
+                cases=len(result.allocations) + len(result.unallocated) + len(out),
                 allocated=len(result.allocations),
-                unallocated=len(result.unallocated) + len(held),
+                unallocated=len(result.unallocated) + len(out),
                 mandatory_unallocated=missed,
                 value=sum(a.value for a in result.allocations) / MONEY_SCALE,
                 reassigned=result.reassigned),
@@ -109,9 +116,7 @@ class AllocationResponse(BaseModel):
             unallocated=[UnallocatedOut(case_id=u.case, reason=u.reason.value,
                                         mandatory=u.mandatory,
                                         explanation=EXPLANATIONS[u.reason])
-                         for u in result.unallocated]
-            + [UnallocatedOut(case_id=h.customer, reason=h.reason.value, mandatory=h.mandatory,
-                              explanation=HOLD_EXPLANATIONS[h.reason]) for h in held],
+                         for u in result.unallocated] + out,
             warnings=warnings, seconds=round(result.seconds, 3))
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -25,6 +26,24 @@ MONEY_SCALE = 100  # the engines count money in integer cents
 def cents(amount: float) -> int:
     """An amount of money in the engines' integer cents."""
     return int(round(amount * MONEY_SCALE))
+
+
+GeocodeMatch = Literal["exact", "street", "service", "kept", "none"]
+"""How an address became a location (``fieldplan geocode`` and geocoding on submission)."""
+ADDRESS_NOT_FOUND = "address_not_found"
+
+
+@dataclass(frozen=True)
+class Unlocated:
+    """A customer (or case) left out because their address could not be geocoded, and why."""
+
+    customer: str
+    mandatory: bool
+    note: str
+
+    @property
+    def explanation(self) -> str:
+        return f"The address could not be geocoded: {self.note.rstrip('.')}."
 
 
 class FieldError(ValueError):

@@ -30,6 +30,10 @@ class ProgressOut(BaseModel):
     groups: int | None = Field(None, description="allocations on the cluster: groups in all")
     retried_tasks: int | None = Field(None, description=(
         "allocations on the cluster: tasks run again after their worker was lost"))
+    addresses_located: int | None = Field(None, description=(
+        "day plans with customers given by address: addresses looked up so far (before the "
+        "solve starts)"))
+    addresses: int | None = Field(None, description="addresses to look up in all")
 
 
 class JobOut(BaseModel):

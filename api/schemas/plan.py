@@ -21,10 +21,12 @@ from api.schemas.common import (
     MAX_MONEY,
     MAX_SEED,
     FieldError,
+    GeocodeMatch,
     Id,
     Location,
     Strict,
     TimeZoneName,
+    Unlocated,
     Window,
     cents,
     seconds_between,
@@ -83,7 +85,9 @@ class CustomerIn(Strict):
     ``probability_to_pay`` (value = balance x probability)."""
 
     id: Id
-    location: Location
+    location: Location | None = Field(None, description=(
+        "where the visit is; without it, the address is geocoded (fieldplan --addresses or "
+        "--geocoder; the HTTP service's FIELDPLAN_ADDRESSES or FIELDPLAN_GEOCODER)"))
     value: float | None = Field(None, ge=0, le=MAX_MONEY, description="expected recovery")
     balance: float | None = Field(None, ge=0, le=MAX_MONEY)
     probability_to_pay: float | None = Field(None, ge=0, le=1)
@@ -103,8 +107,23 @@ class CustomerIn(Strict):
     address_updated: date | None = Field(None, description=(
         "when the address was last corrected (a wrong_address or moved outcome before it no "
         "longer holds the customer out)"))
-    address: str | None = Field(None, max_length=500, description="shown on route sheets only")
+    address: str | None = Field(None, max_length=500, description=(
+        "shown on route sheets; geocoded when no location is given"))
+    geocode_match: GeocodeMatch | None = Field(None, description=(
+        "how the location was found from the address: exact (street and number), street "
+        "(the street only), service (a geocoding service's answer), kept (given with the "
+        "address); none: not found, and the customer is left out with reason "
+        "address_not_found"))
+    geocode_note: str | None = Field(None, max_length=500, description=(
+        "why the address was not found, or matched only in part"))
     notes: str | None = Field(None, max_length=1000, description="shown on route sheets only")
+
+    @model_validator(mode="after")
+    def _placed(self) -> CustomerIn:
+        if self.location is None and not self.address and self.geocode_match != "none":
+            raise FieldError("location", "required: give location (lat, lon), or an address "
+                                         "to geocode")
+        return self
 
     @model_validator(mode="after")
     def _value_given_once(self) -> CustomerIn:
@@ -189,6 +208,10 @@ class TravelIn(Strict):
     fallback: Literal["geodesic"] | None = Field(None, description=(
         "roads, osrm, valhalla: when the provider cannot time the day, time it on straight "
         "lines instead (the plan's travel_provider says so); by default it is an error"))
+    hour: int | None = Field(None, ge=0, le=23, description=(
+        "roads built with rush hours: time the whole day as at this hour of the day (default: "
+        "the slowest hour the collectors' shifts cover, so that no rush hour makes a visit "
+        "late)"))
 
     @model_validator(mode="after")
     def _one_provider(self) -> TravelIn:
@@ -205,6 +228,8 @@ class TravelIn(Strict):
             raise FieldError("travel.network", f"only for the roads provider, not {provider}")
         if self.fallback is not None and provider in ("geodesic", "matrix"):
             raise FieldError("travel.fallback", f"the {provider} provider has none")
+        if self.hour is not None and provider != "roads":
+            raise FieldError("travel.hour", f"only for the roads provider, not {provider}")
         return self
 
     @property
@@ -299,7 +324,8 @@ class PlanRequest(Strict):
 
     def _locations(self):
         for k, c in enumerate(self.customers):
-            yield f"customers[{k}].location", c.location
+            if c.location is not None:
+                yield f"customers[{k}].location", c.location
         for k, c in enumerate(self.collectors):
             yield f"collectors[{k}].start", c.start
             if c.end is not None:
@@ -324,6 +350,7 @@ class PlanContext:
     held: tuple[Held, ...] = ()  # customers the follow-up policy keeps out of the plan
     extra: tuple[int, ...] = ()  # engine locations of the ``extra`` points given to to_problem
     timed_by: str = ""  # what timed the day, when not what the request asked for
+    unlocated: tuple[Unlocated, ...] = ()  # customers whose address was not found
 
     def at(self, seconds: int) -> datetime:
         """The moment ``seconds`` after the origin, in the request's time zone."""
@@ -344,7 +371,10 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True,
     between straight-line locations is left at nothing (``TravelMatrix.stand_in``): the problem
     is then only good for checking the engine's invariants, which it does in full. ``extra``
     points (field name, location; such as collectors' reported positions) become locations of
-    the travel too; ``PlanContext.extra`` says which."""
+    the travel too; ``PlanContext.extra`` says which. A customer whose address was not found
+    (``geocode_match`` none) is left out, in ``PlanContext.unlocated``; one with an address
+    still to geocode is refused when the travel is worked out."""
+    request, unlocated = _placed(request, with_travel)
     zone = ZoneInfo(request.timezone)
     origin = min(c.shift.start for c in request.collectors)
     secs = lambda moment: seconds_between(origin, moment)  # noqa: E731
@@ -373,7 +403,8 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True,
         from api.schemas.roads import provider_matrix
 
         travel, timed_by = provider_matrix(request.travel, lat, lon,
-                                           _location_names(request, extra))
+                                           _location_names(request, extra),
+                                           _shift_hours(request, zone))
         index = list(range(len(locations)))
         points = np.column_stack([lat, lon])
     elif request.travel.matrix is None:
@@ -439,14 +470,51 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True,
                         deterministic=request.options.deterministic,
                         work_limit=request.options.work_limit))
     return problem, PlanContext(origin, zone, points, tuple(held),
-                                tuple(index[first_extra:]), timed_by=timed_by)
+                                tuple(index[first_extra:]), timed_by=timed_by,
+                                unlocated=unlocated)
+
+
+def _shift_hours(request: PlanRequest, zone: ZoneInfo) -> set[int]:
+    """The hours of the day (in the request's time zone) that some collector's shift covers."""
+    hours: set[int] = set()
+    for c in request.collectors:
+        start = c.shift.start.astimezone(zone).replace(minute=0, second=0, microsecond=0)
+        while start < c.shift.end and len(hours) < 24:
+            hours.add(start.hour)
+            start += timedelta(hours=1)
+    return hours
+
+
+def _placed(request: PlanRequest, with_travel: bool
+            ) -> tuple[PlanRequest, tuple[Unlocated, ...]]:
+    """The request with only its customers who have a location, and those whose address was
+    not found. Without ``with_travel`` (a check on submission, before geocoding), a customer
+    still to geocode is simply not checked."""
+    if all(c.location is not None for c in request.customers):
+        return request, ()
+    unlocated = []
+    for k, c in enumerate(request.customers):
+        if c.location is not None:
+            continue
+        if c.geocode_match == "none":
+            unlocated.append(Unlocated(c.id, c.mandatory,
+                                       c.geocode_note or "the address was not found"))
+        elif with_travel:
+            raise InvalidProblem(f"customers[{k}].location", "no location, and the address "
+                                                         f"{c.address!r} was not geocoded: "
+                                                         "give --addresses or --geocoder (the "
+                                                         "service: FIELDPLAN_ADDRESSES or "
+                                                         "FIELDPLAN_GEOCODER)")
+    placed = [c for c in request.customers if c.location is not None]
+    return request.model_copy(update={"customers": placed}), tuple(unlocated)
 
 
 
 def customer_points(request: PlanRequest) -> dict[str, tuple[float, float]]:
     """WGS-84 (lat, lon) of every customer of a request (for maps)."""
-    lat, lon = _wgs84([c.location for c in request.customers], request.travel.coordinate_system)
-    return {c.id: (float(lat[k]), float(lon[k])) for k, c in enumerate(request.customers)}
+    placed = [c for c in request.customers if c.location is not None]
+    lat, lon = _wgs84([c.location for c in placed], request.travel.coordinate_system)
+    return {c.id: (float(lat[k]), float(lon[k])) for k, c in enumerate(placed)}
 
 
 def _wgs84(locations: list[Location], default: CoordinateSystem):

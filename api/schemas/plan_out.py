@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from api.schemas.common import MONEY_SCALE
+from api.schemas.common import ADDRESS_NOT_FOUND, MONEY_SCALE
 from api.schemas.plan import PlanContext, PlanRequest
 from followup import Hold
 from followup.decide import EXPLANATIONS as HOLD_EXPLANATIONS
@@ -85,11 +85,12 @@ class SummaryOut(Totals):
 
 
 class UnassignedOut(BaseModel):
-    """A customer left out of the plan and why: a reason of the planner, or of the follow-up
-    policy (from the customer's history, with the day the hold may end)."""
+    """A customer left out of the plan and why: a reason of the planner, of the follow-up
+    policy (from the customer's history, with the day the hold may end), or an address that
+    could not be geocoded."""
 
     customer_id: str
-    reason: Reason | Hold
+    reason: Reason | Hold | Literal["address_not_found"]
     mandatory: bool
     explanation: str
     until: date | None = Field(None, description=(
@@ -120,7 +121,9 @@ class PlanResponse(BaseModel):
         used = {r.collector for r in plan.routes}
         s = plan.summary
         status = plan.status.value
-        if any(h.mandatory for h in context.held):
+        if context.unlocated and status == "complete":
+            status = "partial"
+        if any(h.mandatory for h in context.held) or any(u.mandatory for u in context.unlocated):
             status = "mandatory_missed"
         return cls(
             status=status,
@@ -137,7 +140,10 @@ class PlanResponse(BaseModel):
                         for u in plan.unassigned]
             + [UnassignedOut(customer_id=h.customer, reason=h.reason, mandatory=h.mandatory,
                              explanation=HOLD_EXPLANATIONS[h.reason], until=h.until)
-               for h in context.held],
+               for h in context.held]
+            + [UnassignedOut(customer_id=u.customer, reason=ADDRESS_NOT_FOUND,
+                             mandatory=u.mandatory, explanation=u.explanation)
+               for u in context.unlocated],
             unused_collectors=[c.id for c in request.collectors if c.id not in used],
             solver_status=plan.solver_status, solve_seconds=round(plan.solve_seconds, 3),
             time_limit_hit=plan.time_limit_hit,

@@ -42,14 +42,28 @@ def network_path(name: str | None) -> Path:
     return path
 
 
-def provider_matrix(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]):
+def provider_matrix(travel, lat: np.ndarray, lon: np.ndarray, names: list[str],
+                    hours: set[int] = frozenset()):
     """The day's travel matrix from ``travel``'s provider (roads, osrm or valhalla), and what
-    timed it when that is not the provider asked for (``""``): with ``fallback`` geodesic, a
-    provider that cannot time the day gives way to straight lines, saying why."""
-    from routing.travel import geodesic_matrix
+    timed it when that is not simply the provider asked for (``""``): a network's rush hours
+    slow the whole day to its slowest hour among ``hours`` (the shifts' hours) or
+    ``travel.hour``; with ``fallback`` geodesic, a provider that cannot time the day gives way
+    to straight lines, saying why."""
+    from routing.travel import custom_matrix, geodesic_matrix
 
     try:
-        return _timed(travel, lat, lon, names), ""
+        seconds, metres = _timed(travel, lat, lon, names)
+        note = ""
+        if travel.used == "roads":
+            rush = _network(network_path(travel.network)).rush
+            factor, hour = rush.slowest(travel.profile,
+                                        hours if travel.hour is None else {travel.hour})
+            if factor < 1:
+                seconds = np.rint(seconds / factor).astype(np.int32)
+                why = "travel.hour" if travel.hour is not None else "the shifts' slowest hour"
+                note = (f"roads ({travel.profile}, {travel.network}; the whole day at {factor:g} "
+                        f"of free-flow speed: the rush hour {hour:02d}:00, {why})")
+        return custom_matrix(seconds, metres), note
     except InvalidInput as exc:
         if travel.fallback != "geodesic" or isinstance(exc, RoadsError) and exc.field != (
                 "network"):
@@ -59,10 +73,11 @@ def provider_matrix(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]):
                 f"geodesic (fallback: {travel.used} could not time the day: {exc.reason})")
 
 
-def _timed(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]):
-    """The provider's matrix, from the cache when these locations were timed by it before."""
+def _timed(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """The provider's seconds and metres (free-flow), from the cache when these locations were
+    timed by it before."""
     from roads import paths
-    from routing.travel import custom_matrix
 
     if travel.used == "roads":
         network = _network(network_path(travel.network))
@@ -77,7 +92,7 @@ def _timed(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]):
     cached = defaults.cache_dir() / "road-matrices" / f"{key}.npz"
     try:
         with np.load(cached) as data:
-            return custom_matrix(data["seconds"], data["metres"])
+            return data["seconds"], data["metres"]
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         pass  # not there (or torn): time it again
     if travel.used == "roads":
@@ -100,7 +115,7 @@ def _timed(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]):
         partial.replace(cached)
     except OSError:
         pass  # a cache that cannot be written costs time, never the plan
-    return custom_matrix(seconds, metres)
+    return seconds, metres
 
 
 def check_snaps(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]) -> None:

@@ -101,6 +101,9 @@ class WeekRequest(Strict):
                                               for s in c.shifts if s.date == d])
                  for d in self.days]
         for k, c in enumerate(self.customers):
+            if c.location is None:
+                raise FieldError(f"customers[{k}].location", "required in a week plan: locate "
+                                 "addresses first (fieldplan geocode)")
             if c.due_on is not None and c.due_on not in days:
                 raise FieldError(f"customers[{k}].due_on", f"{c.due_on} is not one of the days")
             if not any(on_the_day(c.time_windows, span) for span in spans):

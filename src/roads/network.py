@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from roads import osm, profiles
 from roads.errors import RoadsError
+from roads.rush import RushHours
 
 FORMAT = 1
 
@@ -34,6 +35,7 @@ class Network:
     lon: np.ndarray
     edges: dict[str, Edges]
     source: str  # the extract's SHA-256
+    rush: RushHours = field(default_factory=RushHours.none)
 
     def profile(self, name: str) -> Edges:
         if name not in self.edges:
@@ -41,12 +43,14 @@ class Network:
         return self.edges[name]
 
 
-def build(extract: Path) -> Network:
-    """The network of an ``.osm.pbf`` extract. Raises ``RoadsError``."""
+def build(extract: Path, rush: RushHours | None = None) -> Network:
+    """The network of an ``.osm.pbf`` extract, slowed by ``rush`` hours if given. Raises
+    ``RoadsError``."""
     if not extract.is_file():
         raise RoadsError("extract", f"{extract} is not a file")
     lat, lon, found = osm.read(extract)
-    return Network(lat, lon, {p: Edges(*found[p]) for p in profiles.PROFILES}, digest(extract))
+    return Network(lat, lon, {p: Edges(*found[p]) for p in profiles.PROFILES}, digest(extract),
+                   rush or RushHours.none())
 
 
 def digest(path: Path) -> str:
@@ -61,7 +65,8 @@ def digest(path: Path) -> str:
 def save(network: Network, path: Path) -> None:
     """Write the network to ``path`` (a NumPy archive, whatever its name)."""
     arrays = {"format": np.array(FORMAT), "source": np.array(network.source),
-              "lat": network.lat, "lon": network.lon}
+              "lat": network.lat, "lon": network.lon, "rush.factors": network.rush.factors,
+              "rush.profiles": np.array(network.rush.profiles, dtype=str)}
     for name, edges in network.edges.items():
         for part in ("tails", "heads", "metres", "seconds"):
             arrays[f"{name}.{part}"] = getattr(edges, part)
@@ -79,7 +84,9 @@ def load(path: Path) -> Network:
             edges = {p: Edges(*(data[f"{p}.{part}"] for part in
                                 ("tails", "heads", "metres", "seconds")))
                      for p in profiles.PROFILES}
-            return Network(data["lat"], data["lon"], edges, str(data["source"]))
+            rush = (RushHours(data["rush.factors"], tuple(data["rush.profiles"].tolist()))
+                    if "rush.factors" in data.files else RushHours.none())  # built before them
+            return Network(data["lat"], data["lon"], edges, str(data["source"]), rush)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise RoadsError("network", f"{path} is not a road network built by fieldplan roads "
                                     f"build ({exc})") from None

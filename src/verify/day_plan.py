@@ -298,6 +298,9 @@ class Checker:
         """None if the reason given for ``customer_id`` holds, else what is wrong."""
         u = next(u for u in response["unassigned"] if u["customer_id"] == customer_id)
         reason, cust = u["reason"], self.customers[customer_id]
+        if reason == "address_not_found":
+            unfound = cust.get("location") is None and cust.get("geocode_match") == "none"
+            return None if unfound else "the customer has a location, or was never geocoded"
         holds = self.held(cust)
         if reason in HOLDS:
             return None if reason in holds else f"{reason} is not true (true holds: {holds})"

