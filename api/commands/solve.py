@@ -130,6 +130,11 @@ def plan(
                   f"collectors, value {s.value:,.2f}, travel {s.travel_seconds / 3600:.1f} h, "
                   f"{len(result.unassigned)} not planned"
                   + (f"; written to {', '.join(map(str, outputs))}" if outputs else ""))
+        if result.off_road:
+            far = result.off_road[0]
+            err.print(f"{len(result.off_road)} customers are more than 100 m from a road "
+                      f"(farthest: {far.customer_id}, {far.metres} m): check their locations",
+                      highlight=False)
     exit_if_missed(missed(result.unassigned))
 
 

@@ -351,6 +351,7 @@ class PlanContext:
     extra: tuple[int, ...] = ()  # engine locations of the ``extra`` points given to to_problem
     timed_by: str = ""  # what timed the day, when not what the request asked for
     unlocated: tuple[Unlocated, ...] = ()  # customers whose address was not found
+    snaps: np.ndarray | None = None  # roads: metres from each location to its road
 
     def at(self, seconds: int) -> datetime:
         """The moment ``seconds`` after the origin, in the request's time zone."""
@@ -390,7 +391,7 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True,
     first_extra = len(locations)
     locations += [loc for _, loc in extra]
     lat, lon = _wgs84(locations, request.travel.coordinate_system)
-    timed_by = ""
+    timed_by, snaps = "", None
     if request.travel.matrix is None and not with_travel:
         if request.travel.used == "roads":
             from api.schemas.roads import check_snaps
@@ -402,9 +403,9 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True,
     elif request.travel.used in ("roads", "osrm", "valhalla"):
         from api.schemas.roads import provider_matrix
 
-        travel, timed_by = provider_matrix(request.travel, lat, lon,
-                                           _location_names(request, extra),
-                                           _shift_hours(request, zone))
+        travel, timed_by, snaps = provider_matrix(request.travel, lat, lon,
+                                                  _location_names(request, extra),
+                                                  _shift_hours(request, zone))
         index = list(range(len(locations)))
         points = np.column_stack([lat, lon])
     elif request.travel.matrix is None:
@@ -471,7 +472,7 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True,
                         work_limit=request.options.work_limit))
     return problem, PlanContext(origin, zone, points, tuple(held),
                                 tuple(index[first_extra:]), timed_by=timed_by,
-                                unlocated=unlocated)
+                                unlocated=unlocated, snaps=snaps)
 
 
 def _shift_hours(request: PlanRequest, zone: ZoneInfo) -> set[int]:

@@ -98,6 +98,18 @@ class UnassignedOut(BaseModel):
         "changes, such as a corrected address)"))
 
 
+# A customer's door this far from the road they are reached by is named in the plan.
+OFF_ROAD_METRES = 100
+
+
+class OffRoadOut(BaseModel):
+    """A customer whose location is far from any road they can be reached by."""
+
+    customer_id: str
+    metres: int = Field(description="from the location to the nearest usable road, walked "
+                                    "each way and included in the travel")
+
+
 class PlanResponse(BaseModel):
     """A day plan. A plan that serves only part of the customers is a normal result."""
 
@@ -111,6 +123,9 @@ class PlanResponse(BaseModel):
     time_limit_hit: bool
     travel_provider: str = Field("geodesic", description=(
         "what timed the plan: geodesic, matrix, or roads (its profile and network)"))
+    off_road: list[OffRoadOut] = Field([], description=(
+        f"roads: customers more than {OFF_ROAD_METRES} m from the road they were snapped to, "
+        "farthest first (worth checking: often a wrong location)"))
     request: PlanRequest | None = Field(None, description=(
         "the day's request as planned (plan files of the command line, and re-plans): what "
         "a re-plan of this plan starts from"))
@@ -147,7 +162,19 @@ class PlanResponse(BaseModel):
             unused_collectors=[c.id for c in request.collectors if c.id not in used],
             solver_status=plan.solver_status, solve_seconds=round(plan.solve_seconds, 3),
             time_limit_hit=plan.time_limit_hit,
-            travel_provider=context.timed_by or provider_of(request))
+            travel_provider=context.timed_by or provider_of(request),
+            off_road=off_road(context, request))
+
+
+def off_road(context: PlanContext, request: PlanRequest) -> list[OffRoadOut]:
+    """The customers far from a road (``context.snaps`` comes in to_problem's order: the
+    customers with a location first)."""
+    if context.snaps is None:
+        return []
+    placed = [c.id for c in request.customers if c.location is not None]
+    metres = [(int(round(float(m))), cid) for cid, m in zip(placed, context.snaps)]
+    far = [(m, cid) for m, cid in metres if m > OFF_ROAD_METRES]
+    return [OffRoadOut(customer_id=cid, metres=m) for m, cid in sorted(far, reverse=True)]
 
 
 def provider_of(request: PlanRequest) -> str:

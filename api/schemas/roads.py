@@ -44,8 +44,9 @@ def network_path(name: str | None) -> Path:
 
 def provider_matrix(travel, lat: np.ndarray, lon: np.ndarray, names: list[str],
                     hours: set[int] = frozenset()):
-    """The day's travel matrix from ``travel``'s provider (roads, osrm or valhalla), and what
-    timed it when that is not simply the provider asked for (``""``): a network's rush hours
+    """The day's travel matrix from ``travel``'s provider (roads, osrm or valhalla), what
+    timed it when that is not simply the provider asked for (``""``), and on roads how far
+    each location is from the road it was snapped to (metres; else None). A network's rush hours
     slow the whole day to its slowest hour among ``hours`` (the shifts' hours) or
     ``travel.hour``; with ``fallback`` geodesic, a provider that cannot time the day gives way
     to straight lines, saying why."""
@@ -53,9 +54,14 @@ def provider_matrix(travel, lat: np.ndarray, lon: np.ndarray, names: list[str],
 
     try:
         seconds, metres = _timed(travel, lat, lon, names)
-        note = ""
+        note, snaps = "", None
         if travel.used == "roads":
-            rush = _network(network_path(travel.network)).rush
+            from roads import paths
+
+            network = _network(network_path(travel.network))
+            snaps = paths.snap(network, travel.profile, lat, lon,
+                               max_metres=travel.max_snap_metres, names=names).metres
+            rush = network.rush
             factor, hour = rush.slowest(travel.profile,
                                         hours if travel.hour is None else {travel.hour})
             if factor < 1:
@@ -63,14 +69,15 @@ def provider_matrix(travel, lat: np.ndarray, lon: np.ndarray, names: list[str],
                 why = "travel.hour" if travel.hour is not None else "the shifts' slowest hour"
                 note = (f"roads ({travel.profile}, {travel.network}; the whole day at {factor:g} "
                         f"of free-flow speed: the rush hour {hour:02d}:00, {why})")
-        return custom_matrix(seconds, metres), note
+        return custom_matrix(seconds, metres), note, snaps
     except InvalidInput as exc:
         if travel.fallback != "geodesic" or isinstance(exc, RoadsError) and exc.field != (
                 "network"):
             raise
         return (geodesic_matrix(lat, lon, speed_kmh=travel.speed_kmh,
                                 detour_factor=travel.detour_factor),
-                f"geodesic (fallback: {travel.used} could not time the day: {exc.reason})")
+                f"geodesic (fallback: {travel.used} could not time the day: {exc.reason})",
+                None)
 
 
 def _timed(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]

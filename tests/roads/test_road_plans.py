@@ -80,6 +80,8 @@ def test_a_day_planned_on_the_roads_keeps_every_window_on_the_road_matrix(roads_
     plan = runs.plan(runs.check_plan(PlanRequest.model_validate(body))).model_dump(mode="json")
     assert plan["travel_provider"] == "roads (drive, helsinki.roads)"
     assert plan["summary"]["visits"] > 10
+    far = [f["metres"] for f in plan["off_road"]]  # doors off the roads the car can use
+    assert far == sorted(far, reverse=True) and all(m > 100 for m in far)
     checker = Checker(_on_the_matrix(body, roads_dir))
     assert checker.check(plan) == []
     legs = [s["travel_seconds"] for r in plan["routes"] for s in r["steps"][1:]]
@@ -235,3 +237,20 @@ def test_roads_build_refuses_a_rush_hour_it_cannot_read(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--rush-hours" in done.stderr and "17-19" in done.stderr
     assert not (tmp_path / "x.roads").exists()
+
+
+def test_a_customer_far_from_the_roads_is_named_with_the_distance(roads_dir, tmp_path,
+                                                                   monkeypatch):
+    """Snapping is reported: a customer 150-450 m from any road (a point off the shore) is
+    planned or not, but named in off_road with the metres to the road, farthest first."""
+    monkeypatch.setenv("FIELDPLAN_ROADS_DIR", str(roads_dir))
+    monkeypatch.setenv("FIELDPLAN_CACHE_DIR", str(tmp_path))
+    net = network.load(roads_dir / "helsinki.roads")
+    lat, lon = np.meshgrid(np.linspace(60.14, 60.20, 60), np.linspace(24.88, 25.00, 60))
+    metres = paths.snap(net, "drive", lat.ravel(), lon.ravel(), max_metres=1e9).metres
+    k = int(np.flatnonzero((metres > 150) & (metres < 450))[0])
+    body = _day(roads_dir, 6)
+    body["customers"][3]["location"] = {"lat": float(lat.ravel()[k]),
+                                        "lon": float(lon.ravel()[k])}
+    plan = runs.plan(runs.check_plan(PlanRequest.model_validate(body))).model_dump(mode="json")
+    assert {"customer_id": "H003", "metres": round(float(metres[k]))} in plan["off_road"]
