@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from api.schemas.common import Location
+from api.schemas.common import Location, Place
 from common.errors import InvalidInput
 from common.geo import CoordinateSystem
 from roads.addresses import Match
@@ -119,32 +119,48 @@ def _matcher(path: Path, mtime_ns: int, size: int):
     return addresses.Matcher(addresses.read(path))
 
 
-def unplaced(customers) -> list[int]:
-    """Positions of the customers with neither a location nor a verdict on their address."""
-    return [k for k, c in enumerate(customers)
-            if c.location is None and c.geocode_match != "none"]
+def unplaced(items) -> list[int]:
+    """Positions of the customers (or cases) with neither a location nor a verdict on their
+    address."""
+    return [k for k, c in enumerate(items) if c.location is None and c.geocode_match != "none"]
 
 
 def locate(request, find: Find, progress: Callable[[dict], None] = lambda update: None):
-    """``request`` (any request with ``customers``) with every customer that has no location
-    geocoded from the address (WGS-84): its location, ``geocode_match`` and
-    ``geocode_note``. ``progress`` hears how many are done after each."""
-    waiting = set(unplaced(request.customers))
+    """``request`` (a day plan's, or an allocation's) with every customer or case that has no
+    location located from its address: its location, ``geocode_match`` and ``geocode_note``.
+    A day plan's locations say they are WGS-84; an allocation's are converted to its
+    ``coordinate_system``. ``progress`` hears how many are done after each."""
+    field = "cases" if hasattr(request, "cases") else "customers"
+    items = getattr(request, field)
+    waiting = set(unplaced(items))
     if not waiting:
         return request
-    customers, done = [], 0
-    for k, c in enumerate(request.customers):
+    out, done = [], 0
+    for k, c in enumerate(items):
         if k in waiting:
             found = find(c.address or "")
             done += 1
             progress({"addresses_located": done, "addresses": len(waiting)})
-            location = None if found.lat is None else Location(
-                lat=round(found.lat, 7), lon=round(found.lon, 7),
-                coordinate_system=CoordinateSystem.WGS84)
-            c = c.model_copy(update={"location": location, "geocode_match": found.quality,
+            c = c.model_copy(update={"location": _place(found, field, request),
+                                     "geocode_match": found.quality,
                                      "geocode_note": found.reason or None})
-        customers.append(c)
-    return request.model_copy(update={"customers": customers})
+        out.append(c)
+    return request.model_copy(update={field: out})
+
+
+def _place(found: Match, field: str, request):
+    if found.lat is None:
+        return None
+    if field == "customers":
+        return Location(lat=round(found.lat, 7), lon=round(found.lon, 7),
+                        coordinate_system=CoordinateSystem.WGS84)
+    import numpy as np
+
+    from common.geo import from_wgs84
+
+    lat, lon = from_wgs84(np.array([found.lat]), np.array([found.lon]),
+                          request.coordinate_system)
+    return Place(lat=round(float(lat[0]), 7), lon=round(float(lon[0]), 7))
 
 
 def for_service(request, progress: Callable[[dict], None] = lambda update: None):
@@ -152,7 +168,7 @@ def for_service(request, progress: Callable[[dict], None] = lambda update: None)
     (``configured``; ``progress`` as for ``locate``); unchanged when none needs it. Raises
     ``GeocodingSetupError`` or ``roads.RoadsError`` when the service's geocoding cannot be
     used."""
-    if not unplaced(request.customers):
+    if not unplaced(request.cases if hasattr(request, "cases") else request.customers):
         return request
     geocoding = configured()
     if geocoding is None:

@@ -17,6 +17,7 @@ from allocation import AllocationProblem
 from api.schemas.allocation import (
     OUT_OF_FIELD,
     AllocationRequest,
+    placed_cases,
     to_allocation_problem,
     warnings_for,
 )
@@ -176,14 +177,16 @@ def plan_week(job: WeekPlan, *, started: float | None = None, progress: Progress
     return WeekResponse.from_plan(result, job.context, job.request)
 
 
-def check_allocation(request: AllocationRequest) -> Allocation:
+def check_allocation(request: AllocationRequest, *, to_locate: bool = False) -> Allocation:
     """Build the engine problem of a request (raises
-    ``allocation.exceptions.InvalidAllocation``)."""
+    ``allocation.exceptions.InvalidAllocation``). Cases whose address was not found are left
+    out, to be reported; with ``to_locate`` (on submission), so are cases still to locate."""
+    request, unlocated = placed_cases(request, to_locate=to_locate)
     decisions = request.decisions()
     problem = to_allocation_problem(request, decisions)
     held = tuple(Held(request.cases[k].id, d.hold, d.until, request.cases[k].mandatory)
                  for k, d in sorted(decisions.items()) if d.hold in OUT_OF_FIELD)
-    return Allocation(request, problem, warnings_for(problem), held)
+    return Allocation(request, problem, warnings_for(problem), held, unlocated)
 
 
 def allocate(job: Allocation, *, started: float | None = None, progress: Progress = _ignore,

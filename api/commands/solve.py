@@ -317,16 +317,13 @@ def _checked_allocation(source: Path, request: Path | None, cases: Path | None,
     """The allocation of the JSON request or of the two tables (their cases given by address
     located by ``geocoding``), checked; exits on bad input."""
     from api import runs
+    from api.locate import locate
     from api.schemas.allocation import AllocationRequest
     from api.tables import allocation_rows, placed, read_table
 
     unlocated = []
     with input_errors(source), finder(geocoding) as find:
         if request is not None:
-            if geocoding is not None:
-                bad_option([{"field": "--addresses", "reason": "with tables only: an "
-                                                               "allocation request gives "
-                                                               "locations"}])
             body = read_json(request)
         elif cases is not None and collectors is not None:
             located, unlocated = placed(read_table(cases, "cases", find))
@@ -339,10 +336,13 @@ def _checked_allocation(source: Path, request: Path | None, cases: Path | None,
             bad_input(source, [{"field": "(input)", "reason": "give REQUEST.json, or --cases "
                                                                "and --collectors"}])
         parsed = AllocationRequest.model_validate(body)
+        if find is not None:
+            parsed = locate(parsed, find)
         runs.refuse_empty("cases", parsed.cases)
         if time_limit is not None:
             parsed = with_time_limit(parsed, time_limit, source)
-        return replace(runs.check_allocation(parsed), unlocated=tuple(unlocated))
+        job = runs.check_allocation(parsed)
+        return replace(job, unlocated=job.unlocated + tuple(unlocated))
 
 
 def solve_and_write(what: str, limit: float, started: float, quiet: bool,

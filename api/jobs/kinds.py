@@ -125,7 +125,8 @@ def accept_allocation(request: AllocationRequest, settings: Settings) -> Accepte
     if warnings:
         request = request.model_copy(update={"options": options.model_copy(
             update={"time_limit_seconds": limit, "workers": 1})})
-    runs.check_allocation(request)
+    locate.check_service(request.cases, "cases")
+    runs.check_allocation(request, to_locate=True)
     return Accepted("allocation", request.model_dump_json(exclude_unset=True), limit, warnings)
 
 
@@ -135,6 +136,11 @@ def run(kind: str, body: str, progress: Progress) -> Outcome:
     if kind == "plan":  # addresses are located before the clock starts (a service is slow)
         request = PlanRequest.model_validate_json(body)
         located = locate.for_service(request, progress)
+    elif kind == "allocation":
+        request = AllocationRequest.model_validate_json(body)
+        located = locate.for_service(request, progress)
+        if located is not request:
+            body = located.model_dump_json(exclude_unset=True)
     started = time.monotonic()
     if kind == "plan":
         day = runs.check_plan(located)
@@ -149,11 +155,10 @@ def run(kind: str, body: str, progress: Progress) -> Outcome:
         week = runs.check_week(WeekRequest.model_validate_json(body))
         response = runs.plan_week(week, started=started, progress=progress)
     elif kind == "allocation":
-        request = AllocationRequest.model_validate_json(body)
         settings = Settings()
-        if settings.dask_scheduler and len(request.cases) >= settings.dask_min_cases:
-            return _allocate_on_cluster(settings.dask_scheduler, body, request, progress)
-        job = runs.check_allocation(request)
+        if settings.dask_scheduler and len(located.cases) >= settings.dask_min_cases:
+            return _allocate_on_cluster(settings.dask_scheduler, body, located, progress)
+        job = runs.check_allocation(located)
         response = runs.allocate(job, started=started, progress=progress)
     else:
         raise ValueError(f"unknown job kind {kind!r}")

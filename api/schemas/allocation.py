@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from pydantic import Field, model_validator
 
-from allocation import AllocationProblem, Case, Collector, Options, Policy
+from allocation import AllocationProblem, Case, Collector, InvalidAllocation, Options, Policy
 from allocation.rules import SENIOR_BALANCE, bucket_of, default_workload, required_skills
 from api import defaults
 from api.schemas.common import (
@@ -23,10 +23,12 @@ from api.schemas.common import (
     MAX_MONEY,
     MAX_SEED,
     FieldError,
+    GeocodeMatch,
     Id,
     Place,
     Strict,
     TimeZoneName,
+    Unlocated,
     cents,
 )
 from api.schemas.follow_up import FollowUpIn, VisitIn, decision
@@ -39,7 +41,16 @@ class CaseIn(Strict):
     ``probability_to_pay`` (value = balance x probability)."""
 
     id: Id
-    location: Place
+    location: Place | None = Field(None, description=(
+        "where the case is visited; without it, the address is located (fieldplan "
+        "--addresses or --geocoder; the HTTP service's FIELDPLAN_ADDRESSES or "
+        "FIELDPLAN_GEOCODER)"))
+    address: str | None = Field(None, max_length=500, description=(
+        "located when no location is given"))
+    geocode_match: GeocodeMatch | None = Field(None, description=(
+        "how the location was found from the address (see the day-plan request); none: not "
+        "found, and the case is left unallocated with reason address_not_found"))
+    geocode_note: str | None = Field(None, max_length=500)
     balance: float = Field(ge=0, le=MAX_MONEY)
     days_past_due: int | None = Field(None, ge=1, le=36_500)
     bucket: Literal["M1", "M2", "M3", "M4", "M5", "M6+"] | None = None
@@ -59,6 +70,9 @@ class CaseIn(Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> CaseIn:
+        if self.location is None and not self.address and self.geocode_match != "none":
+            raise FieldError("location", "required: give location (lat, lon), or an address "
+                                         "to locate")
         if self.days_past_due is None and self.bucket is None:
             raise ValueError("give days_past_due or bucket")
         if (self.expected_value is None) == (self.probability_to_pay is None):
@@ -172,6 +186,29 @@ class AllocationRequest(Strict):
 
 # Holds that take a case out of the field, not just out of a day: nobody should own it.
 OUT_OF_FIELD = frozenset({Hold.CASE_CLOSED, Hold.ADDRESS_UNVERIFIED})
+
+
+def placed_cases(request: AllocationRequest, *, to_locate: bool = False
+                 ) -> tuple[AllocationRequest, tuple[Unlocated, ...]]:
+    """The request with only its cases that have a location, and those whose address was not
+    found. A case with an address still to locate is refused (``InvalidAllocation`` naming
+    it), or with ``to_locate`` (a check on submission, before locating) simply not checked."""
+    if all(c.location is not None for c in request.cases):
+        return request, ()
+    unlocated = []
+    for k, c in enumerate(request.cases):
+        if c.location is not None:
+            continue
+        if c.geocode_match == "none":
+            unlocated.append(Unlocated(c.id, c.mandatory,
+                                       c.geocode_note or "the address was not found"))
+        elif not to_locate:
+            raise InvalidAllocation(f"cases[{k}].location", f"no location, and the address "
+                                    f"{c.address!r} was not located: give --addresses or "
+                                    "--geocoder (the service: FIELDPLAN_ADDRESSES or "
+                                    "FIELDPLAN_GEOCODER)")
+    placed = [c for c in request.cases if c.location is not None]
+    return request.model_copy(update={"cases": placed}), tuple(unlocated)
 
 
 def to_allocation_problem(request: AllocationRequest,

@@ -94,6 +94,16 @@ def to_wgs84(lat, lon, system: CoordinateSystem | str) -> tuple[np.ndarray, np.n
     return np.asarray(lat, float), np.asarray(lon, float)
 
 
+def from_wgs84(lat, lon, system: CoordinateSystem | str) -> tuple[np.ndarray, np.ndarray]:
+    """Convert WGS-84 points to ``system`` (the inverse of :func:`to_wgs84`)."""
+    system = CoordinateSystem(system)
+    if system is CoordinateSystem.GCJ02:
+        return wgs84_to_gcj02(lat, lon)
+    if system is CoordinateSystem.BD09:
+        return gcj02_to_bd09(*wgs84_to_gcj02(lat, lon))
+    return np.asarray(lat, float), np.asarray(lon, float)
+
+
 def geodesic_metres(lat1, lon1, lat2, lon2) -> np.ndarray:
     """Distances on the WGS-84 ellipsoid by Lambert's formula (broadcasting).
 

@@ -58,3 +58,16 @@ def test_bd09_round_trip_and_conversion_to_wgs84():
     assert np.allclose(bd09_to_gcj02(*b), g, atol=1e-6)
     w = to_wgs84(*b, "bd09")
     assert geodesic_metres(lat, lon, *w) < 1.0
+
+
+def test_from_wgs84_undoes_to_wgs84_in_every_datum():
+    import numpy as np
+
+    from common.geo import CoordinateSystem, from_wgs84, to_wgs84
+
+    lat, lon = np.array([31.2304, 39.9042, 48.8566]), np.array([121.4737, 116.4074, 2.3522])
+    for system in CoordinateSystem:
+        back = to_wgs84(*from_wgs84(lat, lon, system), system)
+        assert np.abs(back[0] - lat).max() < 1e-5 and np.abs(back[1] - lon).max() < 1e-5  # ~1 m
+    shifted = from_wgs84(lat[:1], lon[:1], "gcj02")
+    assert abs(shifted[0][0] - lat[0]) > 1e-4  # a few hundred metres in Shanghai

@@ -164,6 +164,22 @@ def test_a_json_request_with_addresses_is_located_by_the_command(extract, known,
         "C1"]
     assert [u["reason"] for u in plan["unassigned"]] == ["address_not_found"]
     _checked(plan)
+    # An allocation request likewise (GCJ-02 is WGS-84 outside China: the points stay).
+    cases = _service_cases(known) | {"coordinate_system": "gcj02"}
+    request.write_text(json.dumps(cases), encoding="utf-8")
+    done = _run("assign", str(request), "-o", str(tmp_path / "allocation.json"))
+    assert done.returncode == 2 and "cases[0].location" in done.stderr
+    done = _run("assign", str(request), "--addresses", str(extract), "-o",
+                str(tmp_path / "allocation.json"))
+    assert done.returncode == 0, done.stderr
+    allocation = json.loads((tmp_path / "allocation.json").read_text())
+    assert [u["case_id"] for u in allocation["unallocated"]] == ["LOST"]
+    distances = {a["case_id"]: a["distance_metres"] for a in allocation["allocations"]}
+    from api.defaults import DETOUR_FACTOR
+
+    for k, (_, lat, lon) in enumerate(known[:4]):  # from the collector's base, by road
+        expected = DETOUR_FACTOR * float(geodesic_metres(60.1699, 24.9384, lat, lon))
+        assert abs(distances[f"C{k}"] - expected) < 0.01 * expected + 5
 
 
 def test_nightly_locates_the_cases_and_reports_the_one_not_found(extract, known, tmp_path):
@@ -195,11 +211,21 @@ def _service_day(known) -> dict:
             "options": {"time_limit_seconds": 2}}
 
 
+def _service_cases(known) -> dict:
+    return {"cases": [{"id": f"C{k}", "address": text, "balance": 1000, "bucket": "M1",
+                       "probability_to_pay": 0.3} for k, (text, _, _) in enumerate(known[:4])]
+            + [{"id": "LOST", "address": UNKNOWN, "balance": 1000, "bucket": "M1",
+                "probability_to_pay": 0.3}],
+            "collectors": [{"id": "A", "base": {"lat": 60.1699, "lon": 24.9384}}],
+            "options": {"time_limit_seconds": 2}}
+
+
 def test_the_service_locates_addresses_on_submission_and_replans_from_them(extract, known,
                                                                             tmp_path):
     """A real `fieldplan serve` with FIELDPLAN_ADDRESSES: the plan's customers are located,
     the lost one left out with the reason, the located request returned, and a re-plan of
-    the plan starts from it. A service without a geocoder refuses address-only customers."""
+    the plan starts from it; an allocation's cases likewise. A service without a geocoder
+    refuses address-only customers and cases."""
     import httpx
 
     from tests.api.test_server_process import _create_key, _env, _free_port, _server
@@ -228,6 +254,13 @@ def test_the_service_locates_addresses_on_submission_and_replans_from_them(extra
                                headers=headers, timeout=90).json()
         assert replanned["status"] == "succeeded", replanned
         assert "LOST" in {u["customer_id"] for u in replanned["result"]["unassigned"]}
+        allocated = httpx.post(f"{base}/v1/allocations?wait=60", json=_service_cases(known),
+                               headers=headers, timeout=90).json()
+        assert allocated["status"] == "succeeded", allocated
+        result = allocated["result"]
+        assert [(u["case_id"], u["reason"]) for u in result["unallocated"]] == [
+            ("LOST", "address_not_found")]
+        assert result["summary"]["allocated"] == 4
     plain = _env(f"sqlite:///{tmp_path}/fieldplan.db")
     plain.pop("FIELDPLAN_ADDRESSES", None)
     port = _free_port()
@@ -236,6 +269,10 @@ def test_the_service_locates_addresses_on_submission_and_replans_from_them(extra
                              headers=headers, timeout=30)
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["field"] == "customers[0].location"
+        refused = httpx.post(f"http://127.0.0.1:{port}/v1/allocations",
+                             json=_service_cases(known), headers=headers, timeout=30)
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "cases[0].location"
     bad = _env(f"sqlite:///{tmp_path}/fieldplan.db", addresses=str(tmp_path / "none.pbf"))
     done = subprocess.run([FIELDPLAN, "serve", "--port", str(_free_port())], env=bad,
                           capture_output=True, text=True, timeout=60)
