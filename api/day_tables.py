@@ -19,8 +19,8 @@ from api.schemas.plan import (
     OptionsIn,
     PlanRequest,
     PolicyIn,
-    TravelIn,
 )
+from api.schemas.travel import TravelIn
 from api.tables import TableError, is_true
 
 

@@ -223,8 +223,8 @@ def roads(
 
     import numpy as np
 
-    from api.schemas.plan import TravelIn
     from api.schemas.roads import provider_matrix
+    from api.schemas.travel import TravelIn
     from benchmarks.cli import _emit
     from roads import network
 

@@ -19,11 +19,11 @@ from api.schemas.plan import (
     PlanContext,
     PlanRequest,
     PolicyIn,
-    TravelIn,
     day_span,
     on_the_day,
     to_problem,
 )
+from api.schemas.travel import TravelIn
 from routing import Collector, Customer, Problem, Reason
 from routing.week import Day, Week, week_problem
 
