@@ -128,8 +128,8 @@ def demo(
                    ] = Path("fieldplan-demo"),
     cases: Annotated[int | None, typer.Option(help="overdue cases to generate (default 2400; "
                                               "300 with --extract)")] = None,
-    seconds: Annotated[float, typer.Option(help="time limit of the allocation and of each "
-                                           "region's day plan")] = 10.0,
+    seconds: Annotated[float, typer.Option(help="time limit of each region's day plan (the "
+                                           "allocation has twice as long)")] = 5.0,
     extract: Annotated[Path | None, typer.Option(help=(
         "instead: the city of this OpenStreetMap extract (.osm.pbf), its cases given by "
         "street address and located from the extract, the days timed on its roads"))] = None,
@@ -168,7 +168,7 @@ def demo(
     policy = {"policy": {"max_distance_km": 20, "continuity_bonus": 50,
                          "balance_tolerance": 0.1, "balance_cost_per_hour": 500,
                          "max_reassignment_share": 0.2}}
-    options = job.NightlyOptions(day=day, policy=policy, allocation_seconds=seconds,
+    options = job.NightlyOptions(day=day, policy=policy, allocation_seconds=2 * seconds,
                                  plan_seconds=seconds, min_rest_days=2)
     if extract is None:
         cases_path, collectors_path = city.city(out / "input", cases=cases or 2400,
