@@ -113,10 +113,35 @@ def _to_wgs84(find: Find, datum: CoordinateSystem) -> Find:
 
 @lru_cache(maxsize=2)
 def _matcher(path: Path, mtime_ns: int, size: int):
-    """The address index of an extract, read once per process (again when the file changes)."""
+    """The address index of an extract, read once per process (again when the file changes)
+    and kept on disk (``FIELDPLAN_CACHE_DIR``): each job of the service runs in a process of
+    its own, and reading a big city's extract takes far longer than loading its index."""
+    import hashlib
+    import zipfile
+
+    import numpy as np
+
+    from api.defaults import cache_dir
     from roads import addresses
 
-    return addresses.Matcher(addresses.read(path))
+    key = hashlib.sha256(f"{path}|{mtime_ns}|{size}".encode()).hexdigest()
+    cached = cache_dir() / "addresses" / f"{key}.npz"
+    try:
+        with np.load(cached, allow_pickle=False) as data:
+            known = addresses.Addresses(data["streets"], data["numbers"], data["lat"],
+                                        data["lon"])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        known = addresses.read(path)
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_name(f"{key}.{os.getpid()}.partial")
+            with partial.open("wb") as f:
+                np.savez(f, streets=known.streets, numbers=known.numbers, lat=known.lat,
+                         lon=known.lon)
+            partial.replace(cached)
+        except OSError:
+            pass  # a cache that cannot be written costs time, never the plan
+    return addresses.Matcher(known)
 
 
 def unplaced(items) -> list[int]:

@@ -298,3 +298,21 @@ def test_the_demo_of_a_real_city_locates_its_addresses_and_plans_on_its_roads(ex
     not_an_extract.write_text("hello", encoding="utf-8")
     done = _run("demo", "--extract", str(not_an_extract), "--out", str(tmp_path / "d2"))
     assert done.returncode == 2 and "city.osm.pbf" in done.stderr
+
+
+def test_an_extracts_address_index_is_kept_on_disk_and_a_torn_copy_is_read_again(
+        extract, known, tmp_path, monkeypatch):
+    from api.locate import Geocoding, _matcher, finder
+
+    monkeypatch.setenv("FIELDPLAN_CACHE_DIR", str(tmp_path))
+    text, lat, lon = known[0]
+    answers = []
+    for torn in (False, False, True):
+        _matcher.cache_clear()
+        if torn:
+            for kept in (tmp_path / "addresses").glob("*.npz"):
+                kept.write_bytes(b"torn")
+        with finder(Geocoding(addresses=extract)) as find:
+            answers.append(find(text))
+        assert len(list((tmp_path / "addresses").glob("*.npz"))) == 1
+    assert answers[0] == answers[1] == answers[2] and answers[0].quality == "exact"
