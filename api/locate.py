@@ -150,12 +150,14 @@ def unplaced(items) -> list[int]:
     return [k for k, c in enumerate(items) if c.location is None and c.geocode_match != "none"]
 
 
-def locate(request, find: Find, progress: Callable[[dict], None] = lambda update: None):
-    """``request`` (a day plan's, or an allocation's) with every customer or case that has no
-    location located from its address: its location, ``geocode_match`` and ``geocode_note``.
-    A day plan's locations say they are WGS-84; an allocation's are converted to its
-    ``coordinate_system``. ``progress`` hears how many are done after each."""
-    field = "cases" if hasattr(request, "cases") else "customers"
+def locate(request, find: Find, progress: Callable[[dict], None] = lambda update: None,
+           field: str | None = None):
+    """``request`` (a day plan's, an allocation's, or a re-plan's events with ``field``
+    ``added``) with every customer or case that has no location located from its address:
+    its location, ``geocode_match`` and ``geocode_note``. A customer's location says it is
+    WGS-84; a case's is converted to the allocation's ``coordinate_system``. ``progress``
+    hears how many are done after each."""
+    field = field or ("cases" if hasattr(request, "cases") else "customers")
     items = getattr(request, field)
     waiting = set(unplaced(items))
     if not waiting:
@@ -176,7 +178,7 @@ def locate(request, find: Find, progress: Callable[[dict], None] = lambda update
 def _place(found: Match, field: str, request):
     if found.lat is None:
         return None
-    if field == "customers":
+    if field != "cases":
         return Location(lat=round(found.lat, 7), lon=round(found.lon, 7),
                         coordinate_system=CoordinateSystem.WGS84)
     import numpy as np
@@ -188,18 +190,20 @@ def _place(found: Match, field: str, request):
     return Place(lat=round(float(lat[0]), 7), lon=round(float(lon[0]), 7))
 
 
-def for_service(request, progress: Callable[[dict], None] = lambda update: None):
+def for_service(request, progress: Callable[[dict], None] = lambda update: None,
+                field: str | None = None):
     """``request`` with its customers given by address located by the service's geocoding
     (``configured``; ``progress`` as for ``locate``); unchanged when none needs it. Raises
     ``GeocodingSetupError`` or ``roads.RoadsError`` when the service's geocoding cannot be
     used."""
-    if not unplaced(request.cases if hasattr(request, "cases") else request.customers):
+    field = field or ("cases" if hasattr(request, "cases") else "customers")
+    if not unplaced(getattr(request, field)):
         return request
     geocoding = configured()
     if geocoding is None:
         return request  # refused, naming the customer, when the problem is built
     with finder(geocoding) as find:
-        return locate(request, find, progress)
+        return locate(request, find, progress, field)
 
 
 def check_service(customers, field: str = "customers") -> None:

@@ -19,6 +19,14 @@ from api.commands.common import (
     input_errors,
     read_json,
 )
+from api.commands.geocode import (
+    AddressesOpt,
+    GeocoderOpt,
+    MinDelayOpt,
+    SettingOpt,
+    finder,
+    geocoding_of,
+)
 from api.commands.solve import PLAN_OUTPUTS, PlanOutputs, solve_and_write, write_plan
 from api.defaults import TILE_URL
 
@@ -31,11 +39,16 @@ def replan(
     time_limit: TimeLimitOpt = None,
     tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
                                        "template of the .html map")] = TILE_URL,
+    addresses: AddressesOpt = None,
+    geocoder: GeocoderOpt = None,
+    setting: SettingOpt = None,
+    min_delay: MinDelayOpt = 1.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Re-plan the rest of a day: visits done stay, each collector goes on from
     where they are, and visits move to another collector only where that gains
-    more than the threshold.
+    more than the threshold. Customers added by address alone are located from
+    --addresses or --geocoder.
 
     Example:
 
@@ -46,6 +59,7 @@ def replan(
     """
     import routing
     from api import runs
+    from api.locate import locate, unplaced
     from api.schemas.matrix import FILES
     from api.schemas.plan_out import PlanResponse, missed
     from api.schemas.replan import EventsIn
@@ -60,8 +74,16 @@ def replan(
         if previous.request is None:
             bad_input(plan, [{"field": "request", "reason": "the plan carries no request: "
                               "re-plan a plan file written by fieldplan plan or replan"}])
-    with input_errors(events):
+    with input_errors(events), finder(geocoding_of(addresses, geocoder, setting,
+                                                   min_delay)) as find:
         happened = EventsIn.model_validate(read_json(events))
+        if find is not None:
+            happened = locate(happened, find, field="added")
+        waiting = unplaced(happened.added)
+        if waiting:
+            bad_input(events, [{"field": f"added[{k}].location", "reason": "no location: give "
+                                "lat and lon, or --addresses or --geocoder to locate the "
+                                "address"} for k in waiting])
         if time_limit is not None:
             options = happened.options or previous.request.options
             happened = happened.model_copy(update={"options": options.model_validate(

@@ -82,6 +82,7 @@ def accept_replan(day: PlanRequest, previous: PlanResponse, events: EventsIn,
         warnings.append(f"options.time_limit_seconds lowered to {limit:g}, this service's maximum")
         events = events.model_copy(update={"options": options.model_copy(
             update={"time_limit_seconds": limit})})
+    locate.check_service(events.added, "added")
     runs.check_replan(day, previous, events, with_travel=False)
     body = ReplanRequest(request=day, plan=previous, events=events)
     return Accepted("replan", body.model_dump_json(exclude_unset=True), limit, warnings)
@@ -136,6 +137,10 @@ def run(kind: str, body: str, progress: Progress) -> Outcome:
     if kind == "plan":  # addresses are located before the clock starts (a service is slow)
         request = PlanRequest.model_validate_json(body)
         located = locate.for_service(request, progress)
+    elif kind == "replan":
+        stored = ReplanRequest.model_validate_json(body)
+        stored = stored.model_copy(update={"events": locate.for_service(
+            stored.events, progress, "added")})
     elif kind == "allocation":
         request = AllocationRequest.model_validate_json(body)
         located = locate.for_service(request, progress)
@@ -148,7 +153,6 @@ def run(kind: str, body: str, progress: Progress) -> Outcome:
         if located is not request:  # the located request is what a re-plan starts from
             response = response.model_copy(update={"request": located})
     elif kind == "replan":
-        stored = ReplanRequest.model_validate_json(body)
         job = runs.check_replan(stored.request, stored.plan, stored.events)
         response = runs.replan(job, started=started, progress=progress)
     elif kind == "week":

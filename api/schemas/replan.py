@@ -110,10 +110,6 @@ class EventsIn(Strict):
                     raise ValueError(f"{where}: {item.customer_id!r} is already in "
                                      f"{seen[item.customer_id]}")
                 seen[item.customer_id] = name
-        for k, c in enumerate(self.added):
-            if c.location is None:
-                raise FieldError(f"added[{k}].location", "required for a customer added in a "
-                                                         "re-plan: give lat and lon")
         return self
 
 

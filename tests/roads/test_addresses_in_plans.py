@@ -164,6 +164,19 @@ def test_a_json_request_with_addresses_is_located_by_the_command(extract, known,
         "C1"]
     assert [u["reason"] for u in plan["unassigned"]] == ["address_not_found"]
     _checked(plan)
+    # A re-plan adds a customer by address: located by the command, refused without a way.
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps({"at": f"{DAY}T09:00:00+02:00", "added": [
+        {"id": "C3", "address": known[3][0], "value": 300, "mandatory": True}]}),
+        encoding="utf-8")
+    done = _run("replan", str(tmp_path / "plan.json"), str(events))
+    assert done.returncode == 2 and "added[0].location" in done.stderr
+    done = _run("replan", str(tmp_path / "plan.json"), str(events), "--addresses",
+                str(extract), "-o", str(tmp_path / "plan2.json"))
+    assert done.returncode == 0, done.stderr
+    replanned = json.loads((tmp_path / "plan2.json").read_text())
+    assert "C3" in [s["customer_id"] for r in replanned["routes"] for s in r["steps"]]
+    _checked(replanned)
     # An allocation request likewise (GCJ-02 is WGS-84 outside China: the points stay).
     cases = _service_cases(known) | {"coordinate_system": "gcj02"}
     request.write_text(json.dumps(cases), encoding="utf-8")
@@ -249,11 +262,19 @@ def test_the_service_locates_addresses_on_submission_and_replans_from_them(extra
         events = {"at": first["service_end"],
                   "done": [{"customer_id": first["customer_id"], "collector_id": "A",
                             "service_start": first["service_start"],
-                            "service_end": first["service_end"]}]}
+                            "service_end": first["service_end"]}],
+                  "added": [{"id": "URGENT", "address": known[6][0], "value": 900,
+                             "mandatory": True},
+                            {"id": "GONE", "address": UNKNOWN, "value": 100}]}
         replanned = httpx.post(f"{base}/v1/plans/{job['id']}/replan?wait=60", json=events,
                                headers=headers, timeout=90).json()
         assert replanned["status"] == "succeeded", replanned
-        assert "LOST" in {u["customer_id"] for u in replanned["result"]["unassigned"]}
+        result = replanned["result"]
+        reasons = {u["customer_id"]: u["reason"] for u in result["unassigned"]}
+        assert reasons["LOST"] == reasons["GONE"] == "address_not_found"
+        urgent = next(c for c in result["request"]["customers"] if c["id"] == "URGENT")
+        assert urgent["geocode_match"] == "exact"
+        assert "URGENT" in {s["customer_id"] for r in result["routes"] for s in r["steps"]}
         allocated = httpx.post(f"{base}/v1/allocations?wait=60", json=_service_cases(known),
                                headers=headers, timeout=90).json()
         assert allocated["status"] == "succeeded", allocated
