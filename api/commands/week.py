@@ -19,6 +19,14 @@ from api.commands.common import (
     read_json,
     write,
 )
+from api.commands.geocode import (
+    AddressesOpt,
+    GeocoderOpt,
+    MinDelayOpt,
+    SettingOpt,
+    finder,
+    geocoding_of,
+)
 from api.commands.solve import solve_and_write, with_time_limit
 from api.defaults import TILE_URL
 
@@ -32,11 +40,16 @@ def plan_week(
     time_limit: TimeLimitOpt = None,
     tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
                                        "template of the .html maps")] = TILE_URL,
+    addresses: AddressesOpt = None,
+    geocoder: GeocoderOpt = None,
+    setting: SettingOpt = None,
+    min_delay: MinDelayOpt = 1.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Plan several days (1 to 7) at once: each customer on the day that suits
     them, promises and appointments on their day, rest counted across the days,
-    value earlier in the week worth a little more.
+    value earlier in the week worth a little more. Customers given by address
+    alone are located from --addresses or --geocoder.
 
     Example:
 
@@ -48,6 +61,7 @@ def plan_week(
     """
     import routing
     from api import runs
+    from api.locate import locate
     from api.schemas.plan_out import missed
     from api.schemas.week import WeekRequest
     from api.week_outputs import write_week_maps, write_week_workbook
@@ -62,8 +76,11 @@ def plan_week(
     check_outputs(outputs, writers)
     routing.warm_up()
     started = clock.started()  # start-up counts: the limit is the command's
-    with input_errors(request):
+    with input_errors(request), finder(geocoding_of(addresses, geocoder, setting,
+                                                    min_delay)) as find:
         parsed = WeekRequest.model_validate(read_json(request))
+        if find is not None:
+            parsed = locate(parsed, find)
         runs.refuse_empty("customers", parsed.customers)
         if time_limit is not None:
             parsed = with_time_limit(parsed, time_limit, request)

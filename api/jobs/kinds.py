@@ -103,6 +103,7 @@ def accept_week(request: WeekRequest, settings: Settings) -> Accepted:
         warnings.append(f"options.time_limit_seconds lowered to {limit:g}, this service's maximum")
         request = request.model_copy(update={
             "options": request.options.model_copy(update={"time_limit_seconds": limit})})
+    locate.check_service(request.customers)
     runs.check_week(request, with_travel=False)
     return Accepted("week", request.model_dump_json(exclude_unset=True), limit, warnings)
 
@@ -137,6 +138,8 @@ def run(kind: str, body: str, progress: Progress) -> Outcome:
     if kind == "plan":  # addresses are located before the clock starts (a service is slow)
         request = PlanRequest.model_validate_json(body)
         located = locate.for_service(request, progress)
+    elif kind == "week":
+        located = locate.for_service(WeekRequest.model_validate_json(body), progress)
     elif kind == "replan":
         stored = ReplanRequest.model_validate_json(body)
         stored = stored.model_copy(update={"events": locate.for_service(
@@ -156,7 +159,7 @@ def run(kind: str, body: str, progress: Progress) -> Outcome:
         job = runs.check_replan(stored.request, stored.plan, stored.events)
         response = runs.replan(job, started=started, progress=progress)
     elif kind == "week":
-        week = runs.check_week(WeekRequest.model_validate_json(body))
+        week = runs.check_week(located)
         response = runs.plan_week(week, started=started, progress=progress)
     elif kind == "allocation":
         settings = Settings()

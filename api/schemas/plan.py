@@ -316,7 +316,7 @@ def to_problem(request: PlanRequest, *, with_travel: bool = True,
     the travel too; ``PlanContext.extra`` says which. A customer whose address was not found
     (``geocode_match`` none) is left out, in ``PlanContext.unlocated``; one with an address
     still to geocode is refused when the travel is worked out."""
-    request, unlocated = _placed(request, with_travel)
+    request, unlocated = placed_customers(request, with_travel)
     zone = ZoneInfo(request.timezone)
     origin = min(c.shift.start for c in request.collectors)
     secs = lambda moment: seconds_between(origin, moment)  # noqa: E731
@@ -427,11 +427,10 @@ def _shift_hours(request: PlanRequest, zone: ZoneInfo) -> set[int]:
     return hours
 
 
-def _placed(request: PlanRequest, with_travel: bool
-            ) -> tuple[PlanRequest, tuple[Unlocated, ...]]:
-    """The request with only its customers who have a location, and those whose address was
-    not found. Without ``with_travel`` (a check on submission, before geocoding), a customer
-    still to geocode is simply not checked."""
+def placed_customers(request, with_travel: bool) -> tuple:
+    """The request (a day's or a week's) with only its customers who have a location, and
+    those whose address was not found. Without ``with_travel`` (a check on submission, before
+    geocoding), a customer still to geocode is simply not checked."""
     if all(c.location is not None for c in request.customers):
         return request, ()
     unlocated = []
@@ -439,8 +438,8 @@ def _placed(request: PlanRequest, with_travel: bool
         if c.location is not None:
             continue
         if c.geocode_match == "none":
-            unlocated.append(Unlocated(c.id, c.mandatory,
-                                       c.geocode_note or "the address was not found"))
+            due = c.mandatory or getattr(c, "due_on", None) is not None  # a week's promise
+            unlocated.append(Unlocated(c.id, due, c.geocode_note or "the address was not found"))
         elif with_travel:
             raise InvalidProblem(f"customers[{k}].location", "no location, and the address "
                                                          f"{c.address!r} was not geocoded: "

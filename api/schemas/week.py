@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
-from api.schemas.common import FieldError, Id, Location, Strict, TimeZoneName, Window
+from api.schemas.common import (
+    FieldError,
+    Id,
+    Location,
+    Strict,
+    TimeZoneName,
+    Unlocated,
+    Window,
+)
 from api.schemas.follow_up import Held
 from api.schemas.plan import (
     CustomerIn,
@@ -21,6 +29,7 @@ from api.schemas.plan import (
     PolicyIn,
     day_span,
     on_the_day,
+    placed_customers,
     to_problem,
 )
 from api.schemas.travel import TravelIn
@@ -101,9 +110,6 @@ class WeekRequest(Strict):
                                               for s in c.shifts if s.date == d])
                  for d in self.days]
         for k, c in enumerate(self.customers):
-            if c.location is None:
-                raise FieldError(f"customers[{k}].location", "required in a week plan: locate "
-                                 "addresses first (fieldplan geocode)")
             if c.due_on is not None and c.due_on not in days:
                 raise FieldError(f"customers[{k}].due_on", f"{c.due_on} is not one of the days")
             if not any(on_the_day(c.time_windows, span) for span in spans):
@@ -119,6 +125,7 @@ class WeekContext:
     week: Week
     context: PlanContext  # the week's origin, time zone and points
     held: tuple[Held, ...]  # customers the follow-up policy holds out on every day
+    unlocated: tuple[Unlocated, ...] = ()  # customers whose address was not found
 
 
 def day_request(request: WeekRequest, day: date) -> PlanRequest | None:
@@ -160,7 +167,9 @@ def day_request(request: WeekRequest, day: date) -> PlanRequest | None:
 
 def to_week(request: WeekRequest, *, with_travel: bool = True) -> WeekContext:
     """Convert a validated week request into the engine's week (travel worked out once; with
-    ``with_travel=False`` left at nothing, for checking the engine's invariants only)."""
+    ``with_travel=False`` left at nothing, for checking the engine's invariants only).
+    Customers whose address was not found are left out, in ``WeekContext.unlocated``."""
+    request, unlocated = placed_customers(request, with_travel)
     template = _template(request)
     problem, context = to_problem(template, with_travel=with_travel)
     origin = context.origin
@@ -196,7 +205,7 @@ def to_week(request: WeekRequest, *, with_travel: bool = True) -> WeekContext:
             excluded[c.id] = Reason.NO_SKILLED_COLLECTOR
     whole = Problem(week.problem.collectors, customers, week.problem.travel,
                     week.problem.policy, week.problem.options)
-    return WeekContext(Week(whole, week.days, excluded), context, held)
+    return WeekContext(Week(whole, week.days, excluded), context, held, unlocated)
 
 
 def _template(request: WeekRequest) -> PlanRequest:

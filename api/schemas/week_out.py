@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import MONEY_SCALE
+from api.schemas.common import ADDRESS_NOT_FOUND, MONEY_SCALE
 from api.schemas.plan_out import (
     PlanResponse,
     SummaryOut,
@@ -86,9 +86,9 @@ class WeekResponse(BaseModel):
         travel_cost = plan.summary.travel_cost
         earned = discounted_value(plan, week)
         status = plan.status.value
-        if any(u.mandatory for u in unassigned) or any(h.mandatory for h in ctx.held):
+        if any(u.mandatory for u in [*unassigned, *ctx.held, *ctx.unlocated]):
             status = "mandatory_missed"
-        elif unassigned or ctx.held:
+        elif unassigned or ctx.held or ctx.unlocated:
             status = "partial"
         return cls(
             status=status,
@@ -107,7 +107,10 @@ class WeekResponse(BaseModel):
                         for u in unassigned]
             + [UnassignedOut(customer_id=h.customer, reason=h.reason, mandatory=h.mandatory,
                              explanation=HOLD_EXPLANATIONS[h.reason], until=h.until)
-               for h in ctx.held],
+               for h in ctx.held]
+            + [UnassignedOut(customer_id=u.customer, reason=ADDRESS_NOT_FOUND,
+                             mandatory=u.mandatory, explanation=u.explanation)
+               for u in ctx.unlocated],
             solver_status=plan.solver_status, solve_seconds=round(plan.solve_seconds, 3),
             time_limit_hit=plan.time_limit_hit)
 

@@ -237,7 +237,8 @@ def test_the_service_locates_addresses_on_submission_and_replans_from_them(extra
                                                                             tmp_path):
     """A real `fieldplan serve` with FIELDPLAN_ADDRESSES: the plan's customers are located,
     the lost one left out with the reason, the located request returned, and a re-plan of
-    the plan starts from it; an allocation's cases likewise. A service without a geocoder
+    the plan starts from it (adding a customer by address); a week's customers and an
+    allocation's cases likewise. A service without a geocoder
     refuses address-only customers and cases."""
     import httpx
 
@@ -275,6 +276,19 @@ def test_the_service_locates_addresses_on_submission_and_replans_from_them(extra
         urgent = next(c for c in result["request"]["customers"] if c["id"] == "URGENT")
         assert urgent["geocode_match"] == "exact"
         assert "URGENT" in {s["customer_id"] for r in result["routes"] for s in r["steps"]}
+        week = {"days": ["2026-12-07"], "timezone": "Europe/Helsinki",
+                "collectors": [{"id": "A", "start": {"lat": 60.1699, "lon": 24.9384},
+                                "shifts": [{"date": "2026-12-07", "shift": {
+                                    "start": "2026-12-07T09:00:00+02:00",
+                                    "end": "2026-12-07T17:00:00+02:00"}}]}],
+                "customers": [{"id": "W1", "address": known[1][0], "value": 100},
+                              {"id": "W2", "address": UNKNOWN, "value": 100}],
+                "options": {"time_limit_seconds": 1}}
+        weekly = httpx.post(f"{base}/v1/weeks?wait=60", json=week, headers=headers,
+                            timeout=90).json()
+        assert weekly["status"] == "succeeded", weekly
+        assert [(u["customer_id"], u["reason"]) for u in weekly["result"]["unassigned"]] == [
+            ("W2", "address_not_found")]
         allocated = httpx.post(f"{base}/v1/allocations?wait=60", json=_service_cases(known),
                                headers=headers, timeout=90).json()
         assert allocated["status"] == "succeeded", allocated
@@ -337,3 +351,31 @@ def test_an_extracts_address_index_is_kept_on_disk_and_a_torn_copy_is_read_again
             answers.append(find(text))
         assert len(list((tmp_path / "addresses").glob("*.npz"))) == 1
     assert answers[0] == answers[1] == answers[2] and answers[0].quality == "exact"
+
+
+def test_a_week_of_customers_given_by_address(extract, known, tmp_path):
+    """plan-week locates its customers (--addresses); the one not found, a promise due on
+    the second day, is listed once for the week with reason address_not_found (exit 3)."""
+    days = ["2026-12-07", "2026-12-08"]
+    body = {"days": days, "timezone": "Europe/Helsinki",
+            "collectors": [{"id": "A", "start": {"lat": 60.1699, "lon": 24.9384}, "shifts": [
+                {"date": d, "shift": {"start": f"{d}T09:00:00+02:00",
+                                      "end": f"{d}T17:00:00+02:00"}} for d in days]}],
+            "customers": [{"id": f"C{k}", "address": text, "value": 100 + k}
+                          for k, (text, _, _) in enumerate(known)]
+            + [{"id": "LOST", "address": UNKNOWN, "value": 500, "due_on": days[1]}],
+            "options": {"time_limit_seconds": 2}}
+    request = tmp_path / "week.json"
+    request.write_text(json.dumps(body), encoding="utf-8")
+    done = _run("plan-week", str(request), "-o", str(tmp_path / "out.json"))
+    assert done.returncode == 2 and "customers[0].location" in done.stderr
+    done = _run("plan-week", str(request), "--addresses", str(extract), "-o",
+                str(tmp_path / "out.json"), "-o", str(tmp_path / "out.xlsx"),
+                "-o", str(tmp_path / "out.html"))
+    assert done.returncode == 3, done.stderr
+    week = json.loads((tmp_path / "out.json").read_text())
+    assert [(u["customer_id"], u["reason"], u["mandatory"]) for u in week["unassigned"]] == [
+        ("LOST", "address_not_found", True)]
+    visited = {s["customer_id"] for d in week["days"] for r in d["plan"]["routes"]
+               for s in r["steps"] if s["type"] == "visit"}
+    assert visited == {f"C{k}" for k in range(len(known))}
