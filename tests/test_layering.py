@@ -77,7 +77,7 @@ ALLOWED = {
                  "api.metrics", "api.night", "api.runs", "api.schemas"},
     "api.geocoders": {"roads", "api.defaults"},
     # Addresses to locations, for the command line and the service alike.
-    "api.locate": {"common", "roads", "api.geocoders", "api.schemas"},
+    "api.locate": {"common", "roads", "api.defaults", "api.geocoders", "api.schemas"},
     "api.keys": {"api.db", "api.jobs"},
     "api.main": {"api.config", "api.db", "api.errors", "api.jobs", "api.middleware",
                  "api.routes"},

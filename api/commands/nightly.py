@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from api.commands import geocode as geo
 from api.commands.common import (
     ProfileOpt,
     QuietOpt,
@@ -22,14 +23,6 @@ from api.commands.common import (
     input_errors,
     read_json,
     use_roads,
-)
-from api.commands.geocode import (
-    AddressesOpt,
-    GeocoderOpt,
-    MinDelayOpt,
-    SettingOpt,
-    finder,
-    geocoding_of,
 )
 from api.defaults import TILE_URL
 
@@ -69,10 +62,10 @@ def nightly(
         "limits only stop a runaway search, with a warning)")] = False,
     roads: RoadsOpt = None,
     profile: ProfileOpt = "drive",
-    addresses: AddressesOpt = None,
-    geocoder: GeocoderOpt = None,
-    setting: SettingOpt = None,
-    min_delay: MinDelayOpt = 1.0,
+    addresses: geo.AddressesOpt = None,
+    geocoder: geo.GeocoderOpt = None,
+    setting: geo.SettingOpt = None,
+    min_delay: geo.MinDelayOpt = 1.0,
     fresh: Annotated[bool, typer.Option("--fresh", help="start over in a folder that holds "
                                         "another night's results (they are replaced)")
                      ] = False,
@@ -115,7 +108,7 @@ def nightly(
         legal_hours=legal_hours, min_rest_days=rest_days, tile_url=tiles,
         case_file=Settings().database_url if case_file or outcomes is not None else None,
         outcomes=outcomes, deterministic=deterministic, roads=use_roads(roads), profile=profile,
-        geocoding=geocoding_of(addresses, geocoder, setting, min_delay))
+        geocoding=geo.geocoding_of(addresses, geocoder, setting, min_delay))
     if workers is not None and cluster is not None:
         bad_option([{"field": "--workers", "reason": "give --workers or --cluster, not both"}])
     result = _run_nightly(job, cases, collectors, out, options, quiet=quiet, json_logs=json_logs,
@@ -177,7 +170,7 @@ def demo(
         cases_path, collectors_path = _real_city(out / "input", extract, cases or 300, quiet)
         options = replace(options, timezone=timezone, profile=profile,
                           roads=use_roads(out / "input" / "city.roads"),
-                          geocoding=geocoding_of(extract, None, None, 1.0))
+                          geocoding=geo.geocoding_of(extract, None, None, 1.0))
     result = _run_nightly(job, cases_path, collectors_path, out, options, quiet=quiet,
                           json_logs=False, fresh=True)
     if not quiet:
@@ -239,7 +232,7 @@ def _run_nightly(job, cases: Path, collectors: Path, out: Path, options, *, quie
     bars = _Bars(quiet=quiet, json_logs=json_logs)
     executor = None
     try:
-        with input_errors(cases), finder(options.geocoding) as find, bars.progress:
+        with input_errors(cases), geo.finder(options.geocoding) as find, bars.progress:
             if workers is not None or cluster is not None:
                 executor = Dask.local(workers) if cluster is None else Dask.connect(cluster)
                 bars.events("cluster", {"scheduler": executor.address,

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from api.commands import clock
+from api.commands import geocode as geo
 from api.commands.common import (
     QuietOpt,
     TimeLimitOpt,
@@ -18,14 +19,6 @@ from api.commands.common import (
     exit_if_missed,
     input_errors,
     read_json,
-)
-from api.commands.geocode import (
-    AddressesOpt,
-    GeocoderOpt,
-    MinDelayOpt,
-    SettingOpt,
-    finder,
-    geocoding_of,
 )
 from api.commands.solve import PLAN_OUTPUTS, PlanOutputs, solve_and_write, write_plan
 from api.defaults import TILE_URL
@@ -39,10 +32,10 @@ def replan(
     time_limit: TimeLimitOpt = None,
     tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
                                        "template of the .html map")] = TILE_URL,
-    addresses: AddressesOpt = None,
-    geocoder: GeocoderOpt = None,
-    setting: SettingOpt = None,
-    min_delay: MinDelayOpt = 1.0,
+    addresses: geo.AddressesOpt = None,
+    geocoder: geo.GeocoderOpt = None,
+    setting: geo.SettingOpt = None,
+    min_delay: geo.MinDelayOpt = 1.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Re-plan the rest of a day: visits done stay, each collector goes on from
@@ -74,7 +67,7 @@ def replan(
         if previous.request is None:
             bad_input(plan, [{"field": "request", "reason": "the plan carries no request: "
                               "re-plan a plan file written by fieldplan plan or replan"}])
-    with input_errors(events), finder(geocoding_of(addresses, geocoder, setting,
+    with input_errors(events), geo.finder(geo.geocoding_of(addresses, geocoder, setting,
                                                    min_delay)) as find:
         happened = EventsIn.model_validate(read_json(events))
         if find is not None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from api.commands import clock
+from api.commands import geocode as geo
 from api.commands.common import (
     EXIT_BAD_INPUT,
     CollectorsTableOpt,
@@ -29,14 +30,6 @@ from api.commands.common import (
     use_roads,
     write,
     write_all,
-)
-from api.commands.geocode import (
-    AddressesOpt,
-    GeocoderOpt,
-    MinDelayOpt,
-    SettingOpt,
-    finder,
-    geocoding_of,
 )
 from api.commands.progress import ProgressLine
 from api.defaults import TILE_URL
@@ -69,10 +62,10 @@ def plan(
                                        "template of the .html map")] = TILE_URL,
     roads: RoadsOpt = None,
     profile: ProfileOpt = "drive",
-    addresses: AddressesOpt = None,
-    geocoder: GeocoderOpt = None,
-    setting: SettingOpt = None,
-    min_delay: MinDelayOpt = 1.0,
+    addresses: geo.AddressesOpt = None,
+    geocoder: geo.GeocoderOpt = None,
+    setting: geo.SettingOpt = None,
+    min_delay: geo.MinDelayOpt = 1.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Plan one day: whom each collector visits, in what order, at what time.
@@ -112,7 +105,7 @@ def plan(
                                  DayTerms(day=date.min, timezone=timezone,
                                           legal_hours=legal_hours, min_rest_days=rest_days,
                                           roads=use_roads(roads), profile=profile),
-                                 time_limit, geocoding_of(addresses, geocoder, setting,
+                                 time_limit, geo.geocoding_of(addresses, geocoder, setting,
                                                           min_delay))
     parsed = day_plan.request
     result = solve_and_write(
@@ -149,10 +142,10 @@ def assign(
     time_limit: TimeLimitOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="treat warnings as bad input "
                                          "(exit 2)")] = False,
-    addresses: AddressesOpt = None,
-    geocoder: GeocoderOpt = None,
-    setting: SettingOpt = None,
-    min_delay: MinDelayOpt = 1.0,
+    addresses: geo.AddressesOpt = None,
+    geocoder: geo.GeocoderOpt = None,
+    setting: geo.SettingOpt = None,
+    min_delay: geo.MinDelayOpt = 1.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Allocate cases to collectors: capacity, skills, territory, distance,
@@ -180,7 +173,7 @@ def assign(
     started = clock.started()  # start-up counts: the limit is the command's
     allocation.warm_up()
     job = _checked_allocation(source, request, cases, collectors, policy, time_limit,
-                              geocoding_of(addresses, geocoder, setting, min_delay))
+                              geo.geocoding_of(addresses, geocoder, setting, min_delay))
     if strict and job.warnings:
         for warning in job.warnings:
             err.print(f"[yellow]warning[/]: {warning}", highlight=False)
@@ -286,7 +279,7 @@ def _checked_plan(source: Path, request: Path | None, customers: Path | None,
     if request is not None and terms.roads:
         bad_option([{"field": "--roads", "reason": "with tables only: a JSON request says its "
                                                    "own travel (travel.provider)"}])
-    with input_errors(source), finder(geocoding) as find:
+    with input_errors(source), geo.finder(geocoding) as find:
         if request is not None:
             parsed = PlanRequest.model_validate(read_json(request, matrices="request"),
                                                 context={FILES: request.parent})
@@ -322,7 +315,7 @@ def _checked_allocation(source: Path, request: Path | None, cases: Path | None,
     from api.tables import allocation_rows, placed, read_table
 
     unlocated = []
-    with input_errors(source), finder(geocoding) as find:
+    with input_errors(source), geo.finder(geocoding) as find:
         if request is not None:
             body = read_json(request)
         elif cases is not None and collectors is not None:

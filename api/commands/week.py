@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from api.commands import clock
+from api.commands import geocode as geo
 from api.commands.common import (
     QuietOpt,
     TimeLimitOpt,
@@ -18,14 +19,6 @@ from api.commands.common import (
     outputs_option,
     read_json,
     write,
-)
-from api.commands.geocode import (
-    AddressesOpt,
-    GeocoderOpt,
-    MinDelayOpt,
-    SettingOpt,
-    finder,
-    geocoding_of,
 )
 from api.commands.solve import solve_and_write, with_time_limit
 from api.defaults import TILE_URL
@@ -40,10 +33,10 @@ def plan_week(
     time_limit: TimeLimitOpt = None,
     tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
                                        "template of the .html maps")] = TILE_URL,
-    addresses: AddressesOpt = None,
-    geocoder: GeocoderOpt = None,
-    setting: SettingOpt = None,
-    min_delay: MinDelayOpt = 1.0,
+    addresses: geo.AddressesOpt = None,
+    geocoder: geo.GeocoderOpt = None,
+    setting: geo.SettingOpt = None,
+    min_delay: geo.MinDelayOpt = 1.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Plan several days (1 to 7) at once: each customer on the day that suits
@@ -76,7 +69,7 @@ def plan_week(
     check_outputs(outputs, writers)
     routing.warm_up()
     started = clock.started()  # start-up counts: the limit is the command's
-    with input_errors(request), finder(geocoding_of(addresses, geocoder, setting,
+    with input_errors(request), geo.finder(geo.geocoding_of(addresses, geocoder, setting,
                                                     min_delay)) as find:
         parsed = WeekRequest.model_validate(read_json(request))
         if find is not None:

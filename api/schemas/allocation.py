@@ -30,6 +30,7 @@ from api.schemas.common import (
     TimeZoneName,
     Unlocated,
     cents,
+    placed,
 )
 from api.schemas.follow_up import FollowUpIn, VisitIn, decision
 from common.geo import CoordinateSystem, to_wgs84
@@ -191,24 +192,8 @@ OUT_OF_FIELD = frozenset({Hold.CASE_CLOSED, Hold.ADDRESS_UNVERIFIED})
 def placed_cases(request: AllocationRequest, *, to_locate: bool = False
                  ) -> tuple[AllocationRequest, tuple[Unlocated, ...]]:
     """The request with only its cases that have a location, and those whose address was not
-    found. A case with an address still to locate is refused (``InvalidAllocation`` naming
-    it), or with ``to_locate`` (a check on submission, before locating) simply not checked."""
-    if all(c.location is not None for c in request.cases):
-        return request, ()
-    unlocated = []
-    for k, c in enumerate(request.cases):
-        if c.location is not None:
-            continue
-        if c.geocode_match == "none":
-            unlocated.append(Unlocated(c.id, c.mandatory,
-                                       c.geocode_note or "the address was not found"))
-        elif not to_locate:
-            raise InvalidAllocation(f"cases[{k}].location", f"no location, and the address "
-                                    f"{c.address!r} was not located: give --addresses or "
-                                    "--geocoder (the service: FIELDPLAN_ADDRESSES or "
-                                    "FIELDPLAN_GEOCODER)")
-    placed = [c for c in request.cases if c.location is not None]
-    return request.model_copy(update={"cases": placed}), tuple(unlocated)
+    found (see ``api.schemas.common.placed``; ``to_locate``: on submission, before locating)."""
+    return placed(request, "cases", None if to_locate else InvalidAllocation)
 
 
 def to_allocation_problem(request: AllocationRequest,

@@ -46,6 +46,29 @@ class Unlocated:
         return f"The address could not be geocoded: {self.note.rstrip('.')}."
 
 
+def placed(request, field: str, refuse: type[Exception] | None):
+    """``request`` with only those of its ``field`` (customers or cases) that have a location,
+    and those whose address was not found (mandatory too when a promise falls due in a week).
+    One with an address still to locate is refused with ``refuse`` naming it, or (None: a
+    check on submission, before locating) simply left unchecked."""
+    items = getattr(request, field)
+    if all(c.location is not None for c in items):
+        return request, ()
+    unlocated = []
+    for k, c in enumerate(items):
+        if c.location is not None:
+            continue
+        if c.geocode_match == "none":
+            due = c.mandatory or getattr(c, "due_on", None) is not None
+            unlocated.append(Unlocated(c.id, due, c.geocode_note or "the address was not found"))
+        elif refuse is not None:
+            raise refuse(f"{field}[{k}].location", f"no location, and the address {c.address!r} "
+                         "was not located: give --addresses or --geocoder (the service: "
+                         "FIELDPLAN_ADDRESSES or FIELDPLAN_GEOCODER)")
+    located = [c for c in items if c.location is not None]
+    return request.model_copy(update={field: located}), tuple(unlocated)
+
+
 class FieldError(ValueError):
     """A cross-field check that failed; ``field`` is the path of the offending value."""
 

@@ -28,6 +28,7 @@ from api.schemas.common import (
     TimeZoneName,
     Unlocated,
     Window,
+    placed,
     cents,
     seconds_between,
 )
@@ -429,26 +430,8 @@ def _shift_hours(request: PlanRequest, zone: ZoneInfo) -> set[int]:
 
 def placed_customers(request, with_travel: bool) -> tuple:
     """The request (a day's or a week's) with only its customers who have a location, and
-    those whose address was not found. Without ``with_travel`` (a check on submission, before
-    geocoding), a customer still to geocode is simply not checked."""
-    if all(c.location is not None for c in request.customers):
-        return request, ()
-    unlocated = []
-    for k, c in enumerate(request.customers):
-        if c.location is not None:
-            continue
-        if c.geocode_match == "none":
-            due = c.mandatory or getattr(c, "due_on", None) is not None  # a week's promise
-            unlocated.append(Unlocated(c.id, due, c.geocode_note or "the address was not found"))
-        elif with_travel:
-            raise InvalidProblem(f"customers[{k}].location", "no location, and the address "
-                                                         f"{c.address!r} was not geocoded: "
-                                                         "give --addresses or --geocoder (the "
-                                                         "service: FIELDPLAN_ADDRESSES or "
-                                                         "FIELDPLAN_GEOCODER)")
-    placed = [c for c in request.customers if c.location is not None]
-    return request.model_copy(update={"customers": placed}), tuple(unlocated)
-
+    those whose address was not found (see ``api.schemas.common.placed``)."""
+    return placed(request, "customers", InvalidProblem if with_travel else None)
 
 
 def customer_points(request: PlanRequest) -> dict[str, tuple[float, float]]:
