@@ -52,6 +52,7 @@ class Checker:
                               self.policy.get("follow_up", {}))
             for c in request["customers"] if "history" in c or "address_updated" in c}
         self._points: dict[int, tuple[float, float]] = {}
+        self._legs: dict[tuple, float] = {}
 
     # -- travel -------------------------------------------------------------------------
     def point(self, loc: dict) -> tuple[float, float]:
@@ -66,8 +67,11 @@ class Checker:
         matrix = self.travel.get("matrix")
         if matrix:
             return matrix["durations"][a["matrix_index"]][b["matrix_index"]]
-        metres = geodesic(self.point(a), self.point(b)).meters * self.travel.get("detour_factor", 1.3)
-        return metres / (self.travel.get("speed_kmh", 25.0) / 3.6)
+        ends = (self.point(a), self.point(b))
+        if ends not in self._legs:  # the same pair is asked for again and again
+            metres = geodesic(*ends).meters * self.travel.get("detour_factor", 1.3)
+            self._legs[ends] = metres / (self.travel.get("speed_kmh", 25.0) / 3.6)
+        return self._legs[ends]
 
     # -- rules --------------------------------------------------------------------------
     def legal_window(self, customer: dict) -> tuple[float, float]:
