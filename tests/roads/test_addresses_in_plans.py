@@ -379,3 +379,27 @@ def test_a_week_of_customers_given_by_address(extract, known, tmp_path):
     visited = {s["customer_id"] for d in week["days"] for r in d["plan"]["routes"]
                for s in r["steps"] if s["type"] == "visit"}
     assert visited == {f"C{k}" for k in range(len(known))}
+
+
+def test_a_geocoder_answering_in_baidus_datum_is_converted_to_wgs84(monkeypatch):
+    """Baidu answers in BD-09 (hundreds of metres off WGS-84 in China): what it says is
+    converted before anyone plans on it; other geocoders' answers are taken as they are."""
+    from contextlib import contextmanager
+
+    import api.geocoders
+    from api.locate import Geocoding, finder
+    from common.geo import to_wgs84
+    from roads.addresses import Match
+
+    @contextmanager
+    def answering(name, settings, min_delay_seconds=1.0):
+        yield lambda address: Match(31.2397, 121.4998, "service")  # Baidu's Bund, say
+
+    monkeypatch.setattr(api.geocoders, "online", answering)
+    with finder(Geocoding(geocoder="baidu")) as find:
+        found = find("上海市黄浦区中山东一路1号")
+    lat, lon = to_wgs84([31.2397], [121.4998], "bd09")
+    assert (found.lat, found.lon) == pytest.approx((float(lat[0]), float(lon[0])), abs=1e-9)
+    assert float(geodesic_metres(found.lat, found.lon, 31.2397, 121.4998)) > 300
+    with finder(Geocoding(geocoder="nominatim")) as find:
+        assert (find("x").lat, find("x").lon) == (31.2397, 121.4998)
