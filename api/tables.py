@@ -81,7 +81,7 @@ def read_table(path: Path, kind: str, find: Callable[[str], Match] | None = None
     A case with an address and no coordinates is located by ``find`` (an address lookup, see
     ``api.locate``); one whose address is not found — now, or by ``fieldplan geocode`` before
     (``geocode_match`` none) — is kept with the reason under ``"unlocated"`` and no location
-    (see :func:`placed`)."""
+    (see :func:`located_rows`)."""
     schema: type[BaseModel] = CaseIn if kind == "cases" else CollectorIn
     header, numbered = table_rows(path)
     problems = _header_problems(path.name, header, kind, schema,
@@ -146,7 +146,7 @@ def _locate(row: dict, day: dict, find: Callable[[str], Match] | None,
     return None
 
 
-def placed(rows: list[dict]) -> tuple[list[dict], list[Unlocated]]:
+def located_rows(rows: list[dict]) -> tuple[list[dict], list[Unlocated]]:
     """Cases rows with a location, and those whose address was not found (mandatory when
     the case is, or has a promise to pay due: its visit would have been)."""
     return ([r for r in rows if "unlocated" not in r],

@@ -312,14 +312,14 @@ def _checked_allocation(source: Path, request: Path | None, cases: Path | None,
     from api import runs
     from api.locate import locate
     from api.schemas.allocation import AllocationRequest
-    from api.tables import allocation_rows, placed, read_table
+    from api.tables import allocation_rows, located_rows, read_table
 
     unlocated = []
     with input_errors(source), geo.finder(geocoding) as find:
         if request is not None:
             body = read_json(request)
         elif cases is not None and collectors is not None:
-            located, unlocated = placed(read_table(cases, "cases", find))
+            located, unlocated = located_rows(read_table(cases, "cases", find))
             body = {"cases": allocation_rows(located),
                     "collectors": allocation_rows(read_table(collectors, "collectors"))}
             if policy is not None:

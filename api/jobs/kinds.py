@@ -135,38 +135,36 @@ def accept_allocation(request: AllocationRequest, settings: Settings) -> Accepte
 def run(kind: str, body: str, progress: Progress) -> Outcome:
     """Solve a stored request (in a worker process). The engine loads before the clock starts."""
     (allocation if kind == "allocation" else routing).warm_up()
-    if kind == "plan":  # addresses are located before the clock starts (a service is slow)
+    # In each kind, addresses are located before the clock starts (a geocoder is slow).
+    if kind == "plan":
         request = PlanRequest.model_validate_json(body)
         located = locate.for_service(request, progress)
-    elif kind == "week":
-        located = locate.for_service(WeekRequest.model_validate_json(body), progress)
-    elif kind == "replan":
-        stored = ReplanRequest.model_validate_json(body)
-        stored = stored.model_copy(update={"events": locate.for_service(
-            stored.events, progress, "added")})
-    elif kind == "allocation":
-        request = AllocationRequest.model_validate_json(body)
-        located = locate.for_service(request, progress)
-        if located is not request:
-            body = located.model_dump_json(exclude_unset=True)
-    started = time.monotonic()
-    if kind == "plan":
-        day = runs.check_plan(located)
-        response = runs.plan(day, started=started, progress=progress)
+        started = time.monotonic()
+        response = runs.plan(runs.check_plan(located), started=started, progress=progress)
         if located is not request:  # the located request is what a re-plan starts from
             response = response.model_copy(update={"request": located})
     elif kind == "replan":
-        job = runs.check_replan(stored.request, stored.plan, stored.events)
+        stored = ReplanRequest.model_validate_json(body)
+        events = locate.for_service(stored.events, progress, "added")
+        started = time.monotonic()
+        job = runs.check_replan(stored.request, stored.plan, events)
         response = runs.replan(job, started=started, progress=progress)
     elif kind == "week":
-        week = runs.check_week(located)
-        response = runs.plan_week(week, started=started, progress=progress)
+        located = locate.for_service(WeekRequest.model_validate_json(body), progress)
+        started = time.monotonic()
+        response = runs.plan_week(runs.check_week(located), started=started,
+                                  progress=progress)
     elif kind == "allocation":
+        request = AllocationRequest.model_validate_json(body)
+        located = locate.for_service(request, progress)
         settings = Settings()
         if settings.dask_scheduler and len(located.cases) >= settings.dask_min_cases:
+            if located is not request:
+                body = located.model_dump_json(exclude_unset=True)
             return _allocate_on_cluster(settings.dask_scheduler, body, located, progress)
-        job = runs.check_allocation(located)
-        response = runs.allocate(job, started=started, progress=progress)
+        started = time.monotonic()
+        response = runs.allocate(runs.check_allocation(located), started=started,
+                                 progress=progress)
     else:
         raise ValueError(f"unknown job kind {kind!r}")
     return Outcome(response.model_dump_json(), response.status)

@@ -28,7 +28,7 @@ from api.night.state import State, atomic, atomically, digests
 from api.outputs import write_allocation_csv, write_allocation_workbook
 from api.schemas.allocation import AllocationRequest
 from api.schemas.common import ADDRESS_NOT_FOUND, Unlocated
-from api.tables import allocation_rows, placed, read_table
+from api.tables import allocation_rows, located_rows, read_table
 
 # The tenant of the command line's case file (the service's --no-auth mode uses it too).
 LOCAL_TENANT = "local"
@@ -126,7 +126,7 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
     address alone are located by ``find`` (``options.geocoding``'s finder); those not found
     are unallocated with reason ``address_not_found``."""
     every_case = read_table(cases_path, "cases", find)
-    cases, unlocated = placed(every_case)
+    cases, unlocated = located_rows(every_case)
     collectors = read_table(collectors_path, "collectors")
     body = _allocation_body(cases, collectors, options)
     job = runs.check_allocation(AllocationRequest.model_validate(body))

@@ -53,15 +53,10 @@ def provider_matrix(travel, lat: np.ndarray, lon: np.ndarray, names: list[str],
     from routing.travel import custom_matrix, geodesic_matrix
 
     try:
-        seconds, metres = _timed(travel, lat, lon, names)
-        note, snaps = "", None
+        seconds, metres, snaps = _timed(travel, lat, lon, names)
+        note = ""
         if travel.used == "roads":
-            from roads import paths
-
-            network = _network(network_path(travel.network))
-            snaps = paths.snap(network, travel.profile, lat, lon,
-                               max_metres=travel.max_snap_metres, names=names).metres
-            rush = network.rush
+            rush = _network(network_path(travel.network)).rush
             factor, hour = rush.slowest(travel.profile,
                                         hours if travel.hour is None else {travel.hour})
             if factor < 1:
@@ -81,9 +76,9 @@ def provider_matrix(travel, lat: np.ndarray, lon: np.ndarray, names: list[str],
 
 
 def _timed(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """The provider's seconds and metres (free-flow), from the cache when these locations were
-    timed by it before."""
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The provider's seconds and metres (free-flow) and, on roads, each location's metres to
+    its road; from the cache when these locations were timed by it before."""
     from roads import paths
 
     if travel.used == "roads":
@@ -99,7 +94,8 @@ def _timed(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]
     cached = defaults.cache_dir() / "road-matrices" / f"{key}.npz"
     try:
         with np.load(cached) as data:
-            return data["seconds"], data["metres"]
+            return (data["seconds"], data["metres"],
+                    data["snaps"] if travel.used == "roads" else None)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         pass  # not there (or torn): time it again
     if travel.used == "roads":
@@ -108,21 +104,22 @@ def _timed(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]
         timed = paths.travel(network, travel.profile, lat, lon,
                              max_metres=travel.max_snap_metres, names=names,
                              processes=processes)
-        seconds, metres = timed.seconds, timed.metres
+        seconds, metres, snaps = timed.seconds, timed.metres, timed.snapped.metres
     else:
         from api.schemas.travel_services import service_matrix
 
-        seconds, metres = service_matrix(travel.used, travel.profile, lat, lon)
+        (seconds, metres), snaps = service_matrix(travel.used, travel.profile, lat, lon), None
     seconds, metres = np.rint(seconds).astype(np.int32), np.rint(metres).astype(np.int32)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_name(f"{key}.{os.getpid()}.partial")
         with partial.open("wb") as f:
-            np.savez(f, seconds=seconds, metres=metres)
+            np.savez(f, seconds=seconds, metres=metres,
+                     **({} if snaps is None else {"snaps": snaps}))
         partial.replace(cached)
     except OSError:
         pass  # a cache that cannot be written costs time, never the plan
-    return seconds, metres
+    return seconds, metres, snaps
 
 
 def check_snaps(travel, lat: np.ndarray, lon: np.ndarray, names: list[str]) -> None:
