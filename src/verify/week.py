@@ -100,8 +100,13 @@ class WeekChecker:
 
     def objective(self, response: dict) -> float:
         """Value earned (each day's at its share) minus the cost of travel, recomputed."""
+        value, travel = self.earned(response)
+        return value - travel
+
+    def earned(self, response: dict) -> tuple[float, float]:
+        """The value earned (each day's at its share) and the cost of travel, recomputed."""
         cost = self.req.get("policy", {}).get("travel_cost_per_hour", 30.0)
-        total = 0.0
+        value = travel = 0.0
         for entry in response["days"]:
             day = date.fromisoformat(entry["date"])
             checker = self.checkers[day]
@@ -112,9 +117,9 @@ class WeekChecker:
                 for s in route["steps"]:
                     if s["type"] == "visit":
                         customer = checker.customers[s["customer_id"]]
-                        total += share * checker.value(customer)
+                        value += share * checker.value(customer)
                         stops.append(customer["location"])
                 stops.append(collector.get("end") or collector["start"])
-                travel = sum(checker.leg(a, b) for a, b in zip(stops, stops[1:], strict=False))
-                total -= travel * cost / 3600
-        return total
+                seconds = sum(checker.leg(a, b) for a, b in zip(stops, stops[1:], strict=False))
+                travel += seconds * cost / 3600
+        return value, travel
