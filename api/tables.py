@@ -4,11 +4,13 @@ Columns of a cases table: id, lat, lon, balance, days_past_due or bucket, expect
 probability_to_pay, and optionally workload_hours, required_skills, current_collector, region,
 mandatory, excluded_collectors; for day plans (``fieldplan nightly``) also service_minutes,
 visit_window (e.g. ``18:00-21:00``), promise_to_pay (a follow-up due that day: the visit is
-mandatory), last_visit (a date) and address (the text shown on route sheets and the map).
+mandatory), last_visit (a date) and address (the text shown on route sheets and the map); for
+week plans also due_on (the day a promise falls due or an appointment is made).
 
 Columns of a collectors table: id, lat, lon, and optionally capacity_cases, capacity_hours,
 skills, regions, current_cases, current_hours; for day plans also shift_start, shift_end
-(``HH:MM``), lunch_start, lunch_end, lunch_minutes, max_visits, crew_size.
+(``HH:MM``), lunch_start, lunch_end, lunch_minutes, max_visits, crew_size; for week plans
+also days_off (dates or weekdays: ``2026-12-09;Sat;周日``).
 
 Lists are separated by ``;``; an empty cell means "not given". Chinese headers are accepted
 (see ``ALIASES``). Excel files are read from their first sheet; row 1 holds the headers.
@@ -32,9 +34,10 @@ from roads.addresses import Match
 LIST_COLUMNS = {"required_skills", "excluded_collectors", "skills", "regions"}
 POINT = {"cases": "location", "collectors": "base"}
 DAY_COLUMNS = {
-    "cases": {"service_minutes", "visit_window", "promise_to_pay", "last_visit", "address"},
+    "cases": {"service_minutes", "visit_window", "promise_to_pay", "last_visit", "address",
+              "due_on"},
     "collectors": {"shift_start", "shift_end", "lunch_start", "lunch_end", "lunch_minutes",
-                   "max_visits", "crew_size"},
+                   "max_visits", "crew_size", "days_off"},
 }
 ALIASES = {
     "客户编号": "id", "案件编号": "id", "催收员编号": "id", "编号": "id",
@@ -51,8 +54,15 @@ ALIASES = {
     "上次上门": "last_visit", "客户地址": "address", "地址": "address",
     "班次开始": "shift_start", "班次结束": "shift_end", "午休开始": "lunch_start",
     "午休结束": "lunch_end", "午休分钟": "lunch_minutes", "每日上门上限": "max_visits",
-    "组员人数": "crew_size",
+    "组员人数": "crew_size", "约定日期": "due_on", "承诺还款日": "due_on", "休息日": "days_off",
 }
+# Weekdays as a days_off cell may name them (Monday is 0, as date.weekday() counts).
+WEEKDAYS = {name: k for k, names in enumerate(zip(
+    ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+    ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"), strict=True))
+    for name in names}
 # Columns kept for people, not read: what fieldplan geocode says of each row's match.
 NOTES = {"geocode_match", "geocode_note"}
 _VERDICTS = {"exact", "street", "service", "kept", "none"}
@@ -326,14 +336,38 @@ def _day_problems(day: dict) -> list[tuple[str, str]]:
             problems.append((column, "give a whole number"))
     if "promise_to_pay" in day and day["promise_to_pay"].lower() not in _TRUE | _FALSE:
         problems.append(("promise_to_pay", "give yes or no"))
-    if "last_visit" in day:
+    for column in ("last_visit", "due_on"):
+        if column in day:
+            try:
+                dt.date.fromisoformat(day[column])
+            except ValueError:
+                problems.append((column, "give a date as YYYY-MM-DD"))
+    if "days_off" in day:
         try:
-            dt.date.fromisoformat(day["last_visit"])
-        except ValueError:
-            problems.append(("last_visit", "give a date as YYYY-MM-DD"))
+            days_off(day["days_off"])
+        except ValueError as exc:
+            problems.append(("days_off", str(exc)))
     if len(day.get("address", "")) > 500:
         problems.append(("address", "at most 500 characters"))
     return problems
+
+
+def days_off(text: str) -> tuple[set[dt.date], set[int]]:
+    """The dates and the weekdays (0 Monday .. 6 Sunday) of a days_off cell, separated by
+    ``;``; ValueError naming what is neither."""
+    dates, weekdays = set(), set()
+    for part in (p.strip() for p in text.replace("；", ";").split(";")):
+        if not part:
+            continue
+        if part.lower() in WEEKDAYS:
+            weekdays.add(WEEKDAYS[part.lower()])
+            continue
+        try:
+            dates.add(dt.date.fromisoformat(part))
+        except ValueError:
+            raise ValueError(f"{part!r} is neither a date (YYYY-MM-DD) nor a weekday (Mon, "
+                             "Sat, 周日, ...); separate several with ;") from None
+    return dates, weekdays
 
 
 def is_true(text: str | None) -> bool:

@@ -167,9 +167,9 @@ def week(
 ) -> None:
     """Generated weeks planned whole against one day at a time (same rules, same
     total time), both checked by the independent week checker; objective = value
-    (discounted per day) minus travel cost. "bound" is the most value any week plan could
-    earn with geography set aside (:func:`value_bound`); "room" is how far above one day at a
-    time's value that bound lies."""
+    (discounted per day) minus travel cost. "bound" is the most value any week
+    plan could earn with geography set aside (value_bound); "room" is how far
+    above the value of one day at a time that bound lies."""
     from api import runs
     from api.schemas.week import WeekRequest
     from benchmarks.cli import _emit

@@ -63,7 +63,8 @@ ALLOWED = {
                      "api.errors", "api.keys", "api.locate", "api.map_page",
                      "api.night",
                      "api.outcome_tables", "api.outputs", "api.simulate", "api.simulate_report",
-                     "api.runs", "api.schemas", "api.tables", "api.week_outputs"},
+                     "api.runs", "api.schemas", "api.tables", "api.week_outputs",
+                     "api.week_tables"},
     "api.access_log": set(),
     "api.config": {"api.defaults"},
     "api.day_tables": {"api.defaults", "api.schemas", "api.tables"},
@@ -95,6 +96,7 @@ ALLOWED = {
     "api.simulate": {"api.runs", "api.schemas", "common", "followup", "simulation", "verify"},
     "api.simulate_report": set(),
     "api.week_outputs": {"api.map_page", "api.outputs", "api.schemas"},
+    "api.week_tables": {"api.day_tables", "api.schemas", "api.tables"},
     "api.schemas": {"routing", "allocation", "followup", "common", "roads", "api.defaults"},
     "api.tables": {"api.schemas", "roads"},
 }

@@ -26,6 +26,12 @@ EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_MANDATORY_MISSED = 0, 1, 2, 3
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print nothing but errors")]
 CollectorsTableOpt = Annotated[Path | None, typer.Option(
     "--collectors", help="collectors table, .csv or .xlsx")]
+CustomersTableOpt = Annotated[Path | None, typer.Option(
+    "--customers", help="customers table, .csv or .xlsx (the cases layout; instead of a JSON "
+    "request)")]
+TimezoneOpt = Annotated[str, typer.Option(help="with tables: IANA time zone")]
+LegalHoursOpt = Annotated[str, typer.Option(help="with tables: china or us_fdcpa")]
+RestDaysOpt = Annotated[int, typer.Option(help="with tables: days a visited customer rests")]
 
 
 def outputs_option(what: str, suffixes: str):

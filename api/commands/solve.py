@@ -15,10 +15,14 @@ from api.commands import geocode as geo
 from api.commands.common import (
     EXIT_BAD_INPUT,
     CollectorsTableOpt,
+    CustomersTableOpt,
+    LegalHoursOpt,
     ProfileOpt,
     QuietOpt,
+    RestDaysOpt,
     RoadsOpt,
     TimeLimitOpt,
+    TimezoneOpt,
     bad_input,
     bad_option,
     check_outputs,
@@ -47,16 +51,13 @@ AllocationOutputs = outputs_option("the allocation", ".json, .csv (every case), 
 def plan(
     request: Annotated[Path | None, typer.Argument(help="day-plan request (JSON)")] = None,
     output: PlanOutputs = None,
-    customers: Annotated[Path | None, typer.Option(help="customers table, .csv or .xlsx (the "
-                                                   "cases layout; instead of a JSON request)")
-                         ] = None,
+    customers: CustomersTableOpt = None,
     collectors: CollectorsTableOpt = None,
     day: Annotated[str | None, typer.Option("--date", help="with tables: the day, YYYY-MM-DD")
                    ] = None,
-    timezone: Annotated[str, typer.Option(help="with tables: IANA time zone")] = "Asia/Shanghai",
-    legal_hours: Annotated[str, typer.Option(help="with tables: china or us_fdcpa")] = "china",
-    rest_days: Annotated[int, typer.Option(help="with tables: days a visited customer rests")
-                         ] = 0,
+    timezone: TimezoneOpt = "Asia/Shanghai",
+    legal_hours: LegalHoursOpt = "china",
+    rest_days: RestDaysOpt = 0,
     time_limit: TimeLimitOpt = None,
     tiles: Annotated[str, typer.Option(envvar="FIELDPLAN_TILE_URL", help="map tile URL "
                                        "template of the .html map")] = TILE_URL,

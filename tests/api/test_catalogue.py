@@ -192,6 +192,23 @@ CLI = {
              "time_windows": [{"start": "2026-12-09T10:00:00+08:00",
                                "end": "2026-12-09T12:00:00+08:00"}]}]})], 2,
         "customers[0].time_windows: no window on any of the days"),
+    "plan-week: tables with a day off that is no day": (
+        ["plan-week", "--customers", str(EXAMPLES / "cases.csv"), "--collectors",
+         _cases_table("k.csv", "id,lat,lon,days_off\nA,31.2,121.4,someday\n"),
+         "--from", "2026-12-07"], 2,
+        "k.csv:2:days_off: 'someday' is neither a date (YYYY-MM-DD) nor a weekday"),
+    "plan-week: tables with a promise due after the week": (
+        ["plan-week", "--customers",
+         _cases_table("c.csv", CASES_HEADER.strip() + ",due_on\nK1,31.2,121.4,900,M1,0.3,"
+                      "2026-12-20\n"), "--collectors", COLLECTORS, "--from", "2026-12-07",
+         "--days", "3"], 2,
+        "cases K1: due_on: 2026-12-20 is not a day of the plan (2026-12-07 to 2026-12-09)"),
+    "plan-week: tables for eight days": (
+        ["plan-week", "--customers", str(EXAMPLES / "cases.csv"), "--collectors", COLLECTORS,
+         "--from", "2026-12-07", "--days", "8"], 2, "--days: give 1 to 7 days"),
+    "plan-week: tables without the first day": (
+        ["plan-week", "--customers", str(EXAMPLES / "cases.csv"), "--collectors", COLLECTORS],
+        2, "give REQUEST.json, or --customers, --collectors and --from"),
     "replan: a plan that is not a plan": (
         ["replan", _json("plan.json", {"status": "complete"}), str(EXAMPLES /
                                                                  "replan_events.json")], 2,

@@ -107,7 +107,7 @@ def test_after_a_sigkill_mid_solve_every_job_ends_succeeded_or_failed_with_a_rea
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     with _server(env, port, tmp_path) as process:
-        ids = [httpx.post(f"{base}/v1/plans", json=_day(6), headers=headers, timeout=30
+        ids = [httpx.post(f"{base}/v1/plans", json=_day(3), headers=headers, timeout=30
                           ).json()["id"] for _ in range(4)]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -133,7 +133,7 @@ def test_after_a_sigkill_mid_solve_every_job_ends_succeeded_or_failed_with_a_rea
     assert sum(j["attempt"] == 2 for j in jobs) >= 2
     assert all(j["attempt"] <= 2 for j in jobs)
     for job in jobs:
-        assert not Checker(_day(6)).check(job["result"])
+        assert not Checker(_day(3)).check(job["result"])
 
 
 def test_the_access_log_drops_query_strings_the_map_has_a_policy_and_revoke_hides_the_key(
