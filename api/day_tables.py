@@ -21,7 +21,7 @@ from api.schemas.plan import (
     PolicyIn,
 )
 from api.schemas.travel import TravelIn
-from api.tables import TableError, is_true
+from api.tables import TableError, days_off, is_true
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,13 @@ def day_request(members: list[dict], cases: list[dict], owner: dict[str, str] | 
     and the case's current collector is its preferred one. ``histories`` gives cases their
     ``(address_updated, visits)`` from the case file.
 
+    Collectors whose ``days_off`` hold the day are not in it; a case whose ``due_on`` is the
+    day is mandatory, as with ``promise_to_pay``.
+
     Raises ``TableError`` naming the row (by id) of a cell the day plan cannot take, such as a
     shift that ends before it starts; a request-wide conflict is a ``ValidationError``."""
     zone = ZoneInfo(terms.timezone)
+    members = [k for k in members if not is_off(k, terms.day)]
 
     def at(moment: time) -> datetime:
         return datetime.combine(terms.day, moment, zone)
@@ -59,7 +63,7 @@ def day_request(members: list[dict], cases: list[dict], owner: dict[str, str] | 
                   for k in members]
     histories = histories or {}
     customers = [_row("cases", c, problems, lambda c=c: _customer(
-        c, at, [owner[c["id"]]] if owner is not None else None,
+        c, at, terms.day, [owner[c["id"]]] if owner is not None else None,
         c.get("current_collector") if owner is None and c.get("current_collector") in ids
         else None, histories.get(c["id"]))) for c in cases]
     if problems:
@@ -71,6 +75,34 @@ def day_request(members: list[dict], cases: list[dict], owner: dict[str, str] | 
                           deterministic=terms.deterministic),
         travel=TravelIn(provider="roads", network=terms.roads, profile=terms.profile)
         if terms.roads else TravelIn())
+
+
+def is_off(row: dict, day: date) -> bool:
+    """Is the collector of a collectors-table row off on ``day`` (their ``days_off``)?"""
+    dates, weekdays = days_off(row.get("day", {}).get("days_off", ""))
+    return day in dates or day.weekday() in weekdays
+
+
+def on_duty(collectors: list[dict], cases: list[dict], day: date
+            ) -> tuple[list[dict], list[dict]]:
+    """The collectors working ``day`` (not among their ``days_off``), and the cases with the
+    others taken out of their ``current_collector`` and ``excluded_collectors``; a
+    ``TableError`` when nobody works that day."""
+    working = [k for k in collectors if not is_off(k, day)]
+    if not working:
+        raise TableError([{"field": "collectors: days_off", "reason": f"every collector is off "
+                           f"on {day}: nobody to plan for"}])
+    off = {k["id"] for k in collectors} - {k["id"] for k in working}
+    if not off:
+        return collectors, cases
+    kept = []
+    for case in cases:
+        case = {**case, "excluded_collectors": [k for k in case.get("excluded_collectors", [])
+                                                if k not in off]}
+        if case.get("current_collector") in off:
+            del case["current_collector"]
+        kept.append(case)
+    return working, kept
 
 
 def out_of_shift(cases: list[dict], collectors: list[dict]) -> dict[str, list[str]]:
@@ -142,7 +174,7 @@ def _collector(row: dict, at) -> CollectorIn:
                        skills=row.get("skills", []), **extra)
 
 
-def _customer(row: dict, at, allowed: list[str] | None, preferred: str | None,
+def _customer(row: dict, at, today: date, allowed: list[str] | None, preferred: str | None,
               history: tuple | None) -> CustomerIn:
     day = row.get("day", {})
     fields: dict = {}
@@ -171,5 +203,6 @@ def _customer(row: dict, at, allowed: list[str] | None, preferred: str | None,
     return CustomerIn(id=row["id"], location=Location.model_validate(row["location"])
                       if "location" in row else None,
                       required_skills=row.get("required_skills", []),
-                      mandatory=is_true(day.get("promise_to_pay")),
+                      mandatory=is_true(day.get("promise_to_pay"))
+                      or day.get("due_on") == today.isoformat(),
                       allowed_collectors=allowed, preferred_collector=preferred, **fields)

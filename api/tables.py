@@ -4,13 +4,14 @@ Columns of a cases table: id, lat, lon, balance, days_past_due or bucket, expect
 probability_to_pay, and optionally workload_hours, required_skills, current_collector, region,
 mandatory, excluded_collectors; for day plans (``fieldplan nightly``) also service_minutes,
 visit_window (e.g. ``18:00-21:00``), promise_to_pay (a follow-up due that day: the visit is
-mandatory), last_visit (a date) and address (the text shown on route sheets and the map); for
-week plans also due_on (the day a promise falls due or an appointment is made).
+mandatory), last_visit (a date), address (the text shown on route sheets and the map) and
+due_on (the day a promise falls due or an appointment is made: the visit's one day in a week,
+mandatory in a day plan of that day).
 
 Columns of a collectors table: id, lat, lon, and optionally capacity_cases, capacity_hours,
 skills, regions, current_cases, current_hours; for day plans also shift_start, shift_end
-(``HH:MM``), lunch_start, lunch_end, lunch_minutes, max_visits, crew_size; for week plans
-also days_off (dates or weekdays: ``2026-12-09;Sat;周日``).
+(``HH:MM``), lunch_start, lunch_end, lunch_minutes, max_visits, crew_size and days_off
+(dates or weekdays: ``2026-12-09;Sat;周日``; no plan gives the collector work on them).
 
 Lists are separated by ``;``; an empty cell means "not given". Chinese headers are accepted
 (see ``ALIASES``). Excel files are read from their first sheet; row 1 holds the headers.

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from api.day_tables import DayTerms, day_request
+from api.day_tables import DayTerms, day_request, is_off
 from api.schemas.week import ShiftIn, WeekRequest
-from api.tables import TableError, days_off, is_true
+from api.tables import TableError, is_true
 
 
 def week_request(members: list[dict], cases: list[dict], terms: DayTerms,
@@ -20,28 +20,31 @@ def week_request(members: list[dict], cases: list[dict], terms: DayTerms,
     """The week ``days`` of ``members`` (collectors-table rows) and ``cases`` (cases-table
     rows): any collector may visit any case, the case's current collector is its preferred
     one. Raises ``TableError`` naming the row of a cell the week cannot take."""
-    plans = [day_request(members, cases, None, replace(terms, day=d)) for d in days]
-    problems: list[dict[str, str]] = []
+    working = {d: [k for k in members if not is_off(k, d)] for d in days}
+    plans = {d: day_request(working[d], cases, None, replace(terms, day=d))
+             for d in days if working[d]}
+    if not plans:
+        raise TableError([{"field": "collectors: days_off", "reason": "every collector is off "
+                           f"on every day from {days[0]} to {days[-1]}: nobody to plan for"}])
     collectors = []
-    for j, row in enumerate(members):
-        dates, weekdays = days_off(row.get("day", {}).get("days_off", ""))
-        shifts = [ShiftIn(date=d, shift=plan.collectors[j].shift,
-                          lunch_break=plan.collectors[j].lunch_break)
-                  for d, plan in zip(days, plans, strict=True)
-                  if d not in dates and d.weekday() not in weekdays]
-        if shifts:  # a collector off all week is left out
-            body = plans[0].collectors[j].model_dump(exclude_unset=True,
-                                                     exclude={"shift", "lunch_break"})
-            collectors.append({**body, "shifts": shifts})
-    if not collectors:
-        problems.append({"field": "collectors: days_off", "reason": "every collector is off on "
-                         f"every day from {days[0]} to {days[-1]}: nobody to plan for"})
+    for row in members:  # a collector off all week is left out
+        mine = [(d, c) for d, plan in plans.items() for c in plan.collectors if c.id == row["id"]]
+        if mine:
+            body = mine[0][1].model_dump(exclude_unset=True, exclude={"shift", "lunch_break"})
+            collectors.append({**body, "shifts": [
+                ShiftIn(date=d, shift=c.shift, lunch_break=c.lunch_break) for d, c in mine]})
+    names = {c["id"] for c in collectors}
+    problems: list[dict[str, str]] = []
     customers = []
     for i, row in enumerate(cases):
         cells = row.get("day", {})
-        body = plans[0].customers[i].model_dump(exclude_unset=True, exclude={"mandatory"})
-        if "visit_window" in cells:  # the same hours on every day
-            body["time_windows"] = [w for plan in plans for w in plan.customers[i].time_windows]
+        body = next(iter(plans.values())).customers[i].model_dump(
+            exclude_unset=True, exclude={"mandatory", "preferred_collector"})
+        if row.get("current_collector") in names:
+            body["preferred_collector"] = row["current_collector"]
+        if "visit_window" in cells:  # the same hours on every day someone works
+            body["time_windows"] = [w for plan in plans.values()
+                                    for w in plan.customers[i].time_windows]
         due = (date.fromisoformat(cells["due_on"]) if "due_on" in cells
                else days[0] if is_true(cells.get("promise_to_pay")) else None)
         if due is not None and due not in days:
@@ -51,7 +54,7 @@ def week_request(members: list[dict], cases: list[dict], terms: DayTerms,
         customers.append(body)
     if problems:
         raise TableError(problems)
-    first = plans[0]
+    first = next(iter(plans.values()))
     return WeekRequest.model_validate({
         "days": days, "timezone": terms.timezone, "collectors": collectors,
         "customers": customers, "policy": first.policy.model_dump(exclude_unset=True),

@@ -19,7 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from api import map_page, runs
-from api.day_tables import DayTerms, out_of_shift
+from api.day_tables import DayTerms, on_duty, out_of_shift
 from api.locate import Find, Geocoding
 from api.night import split as splitting
 from api.night import tasks
@@ -127,7 +127,8 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
     are unallocated with reason ``address_not_found``."""
     every_case = read_table(cases_path, "cases", find)
     cases, unlocated = located_rows(every_case)
-    collectors = read_table(collectors_path, "collectors")
+    everyone = read_table(collectors_path, "collectors")
+    collectors, cases = on_duty(everyone, cases, options.day)
     body = _allocation_body(cases, collectors, options)
     job = runs.check_allocation(AllocationRequest.model_validate(body))
     night = splitting.split(body, options.allocation_seconds)
@@ -137,7 +138,7 @@ def run(cases_path: Path, collectors_path: Path, out: Path, options: NightlyOpti
     out.mkdir(parents=True, exist_ok=True)
     state = State(out, digests({"cases table": cases_path, "collectors table": collectors_path,
                                 "outcomes": options.outcomes}, asdict(options)), fresh=fresh)
-    histories = (fold_outcomes(options, every_case, collectors) if options.case_file
+    histories = (fold_outcomes(options, every_case, everyone) if options.case_file
                  else None)
     executor = executor or InProcess()
     case_rows = {c["id"]: c for c in cases}

@@ -1,5 +1,6 @@
 """A week planned from the cases and collectors tables (``fieldplan plan-week --customers
---collectors --from``): days off, promises due on a day, the same visit hours every day."""
+--collectors --from``): days off, promises due on a day, the same visit hours every day; and
+the same columns in a day plan and a night of those tables."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.day_tables import DayTerms
-from api.tables import read_table
+from api.day_tables import DayTerms, day_request, on_duty
+from api.tables import TableError, read_table
 from api.week_tables import week_request
 from verify.week import WeekChecker
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MONDAY = date(2026, 12, 7)
 DAYS = [MONDAY + timedelta(k) for k in range(3)]
 COLLECTORS = """催收员编号,纬度,经度,班次开始,班次结束,每日上门上限,休息日
@@ -76,3 +79,38 @@ def test_a_week_from_tables_is_planned_and_holds(tmp_path, monkeypatch):
     assert visits["K1"] == "2026-12-08" and visits["K3"] == "2026-12-07"
     assert set(visits) == {"K1", "K2", "K3", "K4", "K5"}  # room for all: 12 visits
     assert (tmp_path / "week.xlsx").exists()
+
+
+def test_a_day_plan_from_the_same_tables_honours_the_days_off_and_due_dates(tmp_path):
+    """On Tuesday 8 December A (周二) and C are off; K1's promise falls due (约定日期) and K3
+    has one due (承诺还款, as in any day plan): both mandatory."""
+    cases, collectors = tables(tmp_path)
+    day = day_request(read_table(collectors, "collectors"), read_table(cases, "cases"), None,
+                      DayTerms(day=DAYS[1]))
+    assert [c.id for c in day.collectors] == ["B"]
+    assert {c.id for c in day.customers if c.mandatory} == {"K1", "K3"}
+
+
+def test_a_night_leaves_collectors_off_that_day_out(tmp_path, monkeypatch):
+    """The sample night with Shanghai's one collector off on its day (a Tuesday): the
+    others are allocated and planned as before; Shanghai's cases are not allocated, with the
+    reason that nobody works their region, and a promise among them makes exit 3."""
+    rows = (EXAMPLES / "collectors.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "collectors.csv").write_text("\n".join(
+        [rows[0] + ",days_off", rows[1] + ",Tue", *(r + "," for r in rows[2:])]) + "\n",
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, [
+        "nightly", str(EXAMPLES / "cases.csv"), "collectors.csv", "--date", "2026-12-01",
+        "--out", "night", "--allocation-seconds", "1", "--plan-seconds", "1", "-q"])
+    assert result.exit_code == 3, result.stderr
+    allocation = json.loads((tmp_path / "night" / "allocation.json").read_text())
+    assert "C00001" not in {a["collector_id"] for a in allocation["allocations"]}
+    shanghai = {u["case_id"]: u["reason"] for u in allocation["unallocated"]}
+    assert shanghai and set(shanghai.values()) == {"no_collector_in_region"}
+    assert not any(p.name.startswith("shanghai") for p in (tmp_path / "night" / "plans").iterdir())
+
+
+def test_nobody_at_work_is_said():
+    with pytest.raises(TableError, match="every collector is off on 2026-12-08"):
+        on_duty([{"id": "A", "day": {"days_off": "周二"}}], [], DAYS[1])
