@@ -52,7 +52,7 @@ def day_request(members: list[dict], cases: list[dict], owner: dict[str, str] | 
     Raises ``TableError`` naming the row (by id) of a cell the day plan cannot take, such as a
     shift that ends before it starts; a request-wide conflict is a ``ValidationError``."""
     zone = ZoneInfo(terms.timezone)
-    members = [k for k in members if not is_off(k, terms.day)]
+    members, _ = on_duty(members, [], terms.day)
 
     def at(moment: time) -> datetime:
         return datetime.combine(terms.day, moment, zone)
