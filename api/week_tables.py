@@ -20,9 +20,8 @@ def week_request(members: list[dict], cases: list[dict], terms: DayTerms,
     """The week ``days`` of ``members`` (collectors-table rows) and ``cases`` (cases-table
     rows): any collector may visit any case, the case's current collector is its preferred
     one. Raises ``TableError`` naming the row of a cell the week cannot take."""
-    working = {d: [k for k in members if not is_off(k, d)] for d in days}
-    plans = {d: day_request(working[d], cases, None, replace(terms, day=d))
-             for d in days if working[d]}
+    plans = {d: day_request(members, cases, None, replace(terms, day=d))
+             for d in days if not all(is_off(k, d) for k in members)}
     if not plans:
         raise TableError([{"field": "collectors: days_off", "reason": "every collector is off "
                            f"on every day from {days[0]} to {days[-1]}: nobody to plan for"}])
@@ -34,12 +33,13 @@ def week_request(members: list[dict], cases: list[dict], terms: DayTerms,
             collectors.append({**body, "shifts": [
                 ShiftIn(date=d, shift=c.shift, lunch_break=c.lunch_break) for d, c in mine]})
     names = {c["id"] for c in collectors}
+    first = next(iter(plans.values()))
     problems: list[dict[str, str]] = []
     customers = []
     for i, row in enumerate(cases):
         cells = row.get("day", {})
-        body = next(iter(plans.values())).customers[i].model_dump(
-            exclude_unset=True, exclude={"mandatory", "preferred_collector"})
+        body = first.customers[i].model_dump(exclude_unset=True,
+                                             exclude={"mandatory", "preferred_collector"})
         if row.get("current_collector") in names:
             body["preferred_collector"] = row["current_collector"]
         if "visit_window" in cells:  # the same hours on every day someone works
@@ -54,7 +54,6 @@ def week_request(members: list[dict], cases: list[dict], terms: DayTerms,
         customers.append(body)
     if problems:
         raise TableError(problems)
-    first = next(iter(plans.values()))
     return WeekRequest.model_validate({
         "days": days, "timezone": terms.timezone, "collectors": collectors,
         "customers": customers, "policy": first.policy.model_dump(exclude_unset=True),
