@@ -23,6 +23,24 @@ def pytest_sessionstart(session) -> None:
     routing.warm_up()
     allocation.warm_up()
 
+def pytest_collection_finish(session) -> None:
+    """Start README's long commands in the background when their tests are among those to
+    run (tests/test_readme.py); each test waits for its own."""
+    from tests import test_readme
+
+    names = {item.name for item in session.items}
+    for name in (test_readme.FIRST_COMMAND, test_readme.WALKTHROUGH):
+        if name in names:
+            test_readme.start(name)
+
+
+def pytest_sessionfinish(session) -> None:
+    from tests import test_readme
+
+    for run in test_readme.started.values():
+        run.close()
+
+
 DAY = "2026-12-01"
 ZONE = "Asia/Shanghai"
 

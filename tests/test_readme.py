@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,48 +26,114 @@ def _first_command() -> str:
     return re.search(r"```bash\n(.*?)\n```", README, flags=re.S).group(1)
 
 
-def test_the_walkthrough_commands_run_as_written(tmp_path):
-    """Every block marked <!-- run --> runs in order, with this checkout's environment."""
-    blocks = _blocks("<!-- run -->")
-    assert len(blocks) >= 4
-    (tmp_path / ".venv").symlink_to(Path(sys.executable).parents[1])
-    (tmp_path / "examples").symlink_to(ROOT / "examples")
-    for block in blocks:
-        done = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode in (0, 3), f"{block}\n{done.stderr}"
-    assert json.loads((tmp_path / "plan.json").read_text())["routes"]
-    assert (tmp_path / "routes.xlsx").exists() and (tmp_path / "map.html").exists()
-    assert json.loads((tmp_path / "allocation.json").read_text())["allocations"]
-    assert list((tmp_path / "nightly" / "plans").glob("*.html"))
-    assert json.loads((tmp_path / "job.json").read_text())["status"] == "succeeded"
-    held = {u["customer_id"]: u["reason"] for p in (tmp_path / "night2" / "plans").glob("*[!t].json")
-            for u in json.loads(p.read_text())["unassigned"]}
-    assert held.get("K000002") == "case_closed"  # paid in full on day 1 (examples/outcomes.csv)
-    assert held.get("K000004") == "on_hold_after_complaint"
-    helsinki = json.loads((tmp_path / "helsinki-plan.json").read_text())
-    assert helsinki["travel_provider"] == "roads (two_wheeler, helsinki.roads)"
-    assert helsinki["summary"]["visits"] > 0
-    report = json.loads((tmp_path / "month" / "report.json").read_text())
-    assert report["fieldplan"]["violations"] == 0 and (tmp_path / "month" / "report.html").exists()
+class Background:
+    """Work on README's commands in a folder of its own, started on a thread as soon as the
+    session has collected its test (``tests/conftest.py``), so that the rest of the suite need
+    not wait for it: most of it is pip installing into a fresh environment and commands that
+    run for their time limits. One at a time, to leave the suite a core."""
+
+    pool = ThreadPoolExecutor(max_workers=1)
+
+    def __init__(self, work: Callable[[Background], object]) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="fieldplan-readme-"))
+        self.processes: list[subprocess.Popen] = []
+        self.closed = False
+        self.future = self.pool.submit(work, self)
+
+    def run(self, command: list[str], cwd: Path, timeout: float
+            ) -> subprocess.CompletedProcess:
+        """``subprocess.run`` whose process group is killed on a timeout or at :meth:`close`."""
+        if self.closed:
+            raise RuntimeError("the session is over")
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.processes.append(process)
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise
+        return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+    def close(self) -> None:
+        self.closed = True
+        self.future.cancel()
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def test_the_first_command_sets_up_and_runs_the_demo_on_a_fresh_checkout(tmp_path):
-    """README's first command, in a copy of the tracked files with no environment."""
+def _walkthrough(run: Background) -> list[tuple[str, subprocess.CompletedProcess]]:
+    """Every block marked <!-- run --> in order, with this checkout's environment, until one
+    fails."""
+    (run.folder / ".venv").symlink_to(Path(sys.executable).parents[1])
+    (run.folder / "examples").symlink_to(ROOT / "examples")
+    done = []
+    for block in _blocks("<!-- run -->"):
+        done.append((block, run.run(["bash", "-euo", "pipefail", "-c", block], run.folder,
+                                    timeout=300)))
+        if done[-1][1].returncode not in (0, 3):
+            break
+    return done
+
+
+def _fresh_checkout(run: Background) -> subprocess.CompletedProcess:
+    """README's first command in a copy of the tracked files with no environment."""
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
                            check=True).stdout.splitlines()
-    checkout = tmp_path / "checkout"
     for name in files:
-        target = checkout / name
+        target = run.folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if (ROOT / name).is_file():
             shutil.copy2(ROOT / name, target)
-    command = _first_command()
-    assert "fieldplan demo" in command
-    done = subprocess.run(["bash", "-c", command], cwd=checkout, capture_output=True, text=True,
-                          timeout=900)
+    return run.run(["bash", "-c", _first_command()], run.folder, timeout=900)
+
+
+WALKTHROUGH = "test_the_walkthrough_commands_run_as_written"
+FIRST_COMMAND = "test_the_first_command_sets_up_and_runs_the_demo_on_a_fresh_checkout"
+WORK = {FIRST_COMMAND: _fresh_checkout, WALKTHROUGH: _walkthrough}
+started: dict[str, Background] = {}  # by tests/conftest.py, once the session has collected
+
+
+def start(name: str) -> Background:
+    """The work of test ``name``, started now unless it was."""
+    return started.get(name) or started.setdefault(name, Background(WORK[name]))
+
+
+def test_the_walkthrough_commands_run_as_written():
+    """Every block marked <!-- run --> runs in order, with this checkout's environment."""
+    run = start(WALKTHROUGH)
+    results = run.future.result(timeout=1800)
+    assert len(results) >= 4
+    for block, done in results:
+        assert done.returncode in (0, 3), f"{block}\n{done.stderr}"
+    assert len(results) == len(_blocks("<!-- run -->"))
+    here = run.folder
+    assert json.loads((here / "plan.json").read_text())["routes"]
+    assert (here / "routes.xlsx").exists() and (here / "map.html").exists()
+    assert json.loads((here / "allocation.json").read_text())["allocations"]
+    assert list((here / "nightly" / "plans").glob("*.html"))
+    assert json.loads((here / "job.json").read_text())["status"] == "succeeded"
+    held = {u["customer_id"]: u["reason"] for p in (here / "night2" / "plans").glob("*[!t].json")
+            for u in json.loads(p.read_text())["unassigned"]}
+    assert held.get("K000002") == "case_closed"  # paid in full on day 1 (examples/outcomes.csv)
+    assert held.get("K000004") == "on_hold_after_complaint"
+    helsinki = json.loads((here / "helsinki-plan.json").read_text())
+    assert helsinki["travel_provider"] == "roads (two_wheeler, helsinki.roads)"
+    assert helsinki["summary"]["visits"] > 0
+    report = json.loads((here / "month" / "report.json").read_text())
+    assert report["fieldplan"]["violations"] == 0 and (here / "month" / "report.html").exists()
+
+
+def test_the_first_command_sets_up_and_runs_the_demo_on_a_fresh_checkout():
+    """README's first command, in a copy of the tracked files with no environment."""
+    assert "fieldplan demo" in _first_command()
+    run = start(FIRST_COMMAND)
+    done = run.future.result(timeout=1800)
     assert done.returncode == 0, done.stderr[-3000:]
-    out = checkout / "fieldplan-demo"
+    out = run.folder / "fieldplan-demo"
     assert (out / "allocation.json").exists()
     assert len(list((out / "plans").glob("*.html"))) == 4
     assert len(list((out / "plans").glob("*.xlsx"))) == 4
