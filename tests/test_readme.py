@@ -123,6 +123,7 @@ def test_the_walkthrough_commands_run_as_written():
     helsinki = json.loads((here / "helsinki-plan.json").read_text())
     assert helsinki["travel_provider"] == "roads (two_wheeler, helsinki.roads)"
     assert helsinki["summary"]["visits"] > 0
+    assert (here / "week-tables.xlsx").exists() and (here / "week-tables-2026-12-11.html").exists()
     report = json.loads((here / "month" / "report.json").read_text())
     assert report["fieldplan"]["violations"] == 0 and (here / "month" / "report.html").exists()
 
