@@ -23,6 +23,22 @@ def pytest_sessionstart(session) -> None:
     routing.warm_up()
     allocation.warm_up()
 
+# Test files run by a pytest of their own beside the session when more than they are run:
+# their minutes go to clusters and processes they start and wait for, which the session need
+# not wait for. Their result is the session's (see pytest_sessionfinish).
+ASIDE = ("tests/api/test_night_cluster.py",)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    from tests import test_readme
+
+    aside = [item for item in items if item.nodeid.split("::")[0] in ASIDE]
+    if aside and len(aside) < len(items):
+        items[:] = [item for item in items if item not in aside]
+        config.hook.pytest_deselected(items=aside)
+        test_readme.start_aside([item.nodeid for item in aside])
+
+
 def pytest_collection_finish(session) -> None:
     """Start README's long commands in the background when their tests are among those to
     run (tests/test_readme.py); each test waits for its own."""
@@ -35,10 +51,25 @@ def pytest_collection_finish(session) -> None:
 
 
 def pytest_sessionfinish(session) -> None:
+    """The tests run aside fail the session when they fail; every background process ends."""
     from tests import test_readme
 
-    for run in test_readme.started.values():
-        run.close()
+    aside = test_readme.started.get(test_readme.ASIDE)
+    try:
+        if aside is not None and session.exitstatus != pytest.ExitCode.INTERRUPTED:
+            done = aside.future.result(timeout=1800)
+            reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+            summary = done.stdout.strip().splitlines()[-1:] or ["(no output)"]
+            if reporter is not None:
+                reporter.ensure_newline()
+                reporter.write_line(f"run aside ({', '.join(ASIDE)}): {summary[0]}")
+            if done.returncode != 0:
+                if reporter is not None:
+                    reporter.write_line(done.stdout[-20000:] + done.stderr[-5000:])
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    finally:
+        for run in test_readme.started.values():
+            run.close()
 
 
 DAY = "2026-12-01"

@@ -91,6 +91,16 @@ def _fresh_checkout(run: Background) -> subprocess.CompletedProcess:
     return run.run(["bash", "-c", _first_command()], run.folder, timeout=900)
 
 
+def start_aside(tests: list[str]) -> Background:
+    """A pytest of its own for ``tests`` (node ids), in the background (tests/conftest.py)."""
+    def work(run: Background) -> subprocess.CompletedProcess:
+        return run.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        *tests], ROOT, timeout=1500)
+
+    return started.setdefault(ASIDE, Background(work))
+
+
+ASIDE = "tests run aside"
 WALKTHROUGH = "test_the_walkthrough_commands_run_as_written"
 FIRST_COMMAND = "test_the_first_command_sets_up_and_runs_the_demo_on_a_fresh_checkout"
 WORK = {FIRST_COMMAND: _fresh_checkout, WALKTHROUGH: _walkthrough}
