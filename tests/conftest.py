@@ -30,13 +30,13 @@ ASIDE = ("tests/api/test_night_cluster.py",)
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    from tests import test_readme
+    from tests import background
 
     aside = [item for item in items if item.nodeid.split("::")[0] in ASIDE]
     if aside and len(aside) < len(items):
         items[:] = [item for item in items if item not in aside]
         config.hook.pytest_deselected(items=aside)
-        test_readme.start_aside([item.nodeid for item in aside])
+        background.start_aside([item.nodeid for item in aside])
 
 
 def pytest_collection_finish(session) -> None:
@@ -52,9 +52,9 @@ def pytest_collection_finish(session) -> None:
 
 def pytest_sessionfinish(session) -> None:
     """The tests run aside fail the session when they fail; every background process ends."""
-    from tests import test_readme
+    from tests import background
 
-    aside = test_readme.started.get(test_readme.ASIDE)
+    aside = background.started.get(background.ASIDE)
     try:
         if aside is not None and session.exitstatus != pytest.ExitCode.INTERRUPTED:
             done = aside.future.result(timeout=1800)
@@ -68,8 +68,7 @@ def pytest_sessionfinish(session) -> None:
                     reporter.write_line(done.stdout[-20000:] + done.stderr[-5000:])
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
     finally:
-        for run in test_readme.started.values():
-            run.close()
+        background.close()
 
 
 DAY = "2026-12-01"

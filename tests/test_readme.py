@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from tests import background
+from tests.background import Background
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -24,45 +22,6 @@ def _blocks(marker: str) -> list[str]:
 
 def _first_command() -> str:
     return re.search(r"```bash\n(.*?)\n```", README, flags=re.S).group(1)
-
-
-class Background:
-    """Work on README's commands in a folder of its own, started on a thread as soon as the
-    session has collected its test (``tests/conftest.py``), so that the rest of the suite need
-    not wait for it: most of it is pip installing into a fresh environment and commands that
-    run for their time limits. One at a time, to leave the suite a core."""
-
-    pool = ThreadPoolExecutor(max_workers=1)
-
-    def __init__(self, work: Callable[[Background], object]) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="fieldplan-readme-"))
-        self.processes: list[subprocess.Popen] = []
-        self.closed = False
-        self.future = self.pool.submit(work, self)
-
-    def run(self, command: list[str], cwd: Path, timeout: float
-            ) -> subprocess.CompletedProcess:
-        """``subprocess.run`` whose process group is killed on a timeout or at :meth:`close`."""
-        if self.closed:
-            raise RuntimeError("the session is over")
-        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True, start_new_session=True)
-        self.processes.append(process)
-        try:
-            out, err = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            raise
-        return subprocess.CompletedProcess(command, process.returncode, out, err)
-
-    def close(self) -> None:
-        self.closed = True
-        self.future.cancel()
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _walkthrough(run: Background) -> list[tuple[str, subprocess.CompletedProcess]]:
@@ -91,25 +50,15 @@ def _fresh_checkout(run: Background) -> subprocess.CompletedProcess:
     return run.run(["bash", "-c", _first_command()], run.folder, timeout=900)
 
 
-def start_aside(tests: list[str]) -> Background:
-    """A pytest of its own for ``tests`` (node ids), in the background (tests/conftest.py)."""
-    def work(run: Background) -> subprocess.CompletedProcess:
-        return run.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                        *tests], ROOT, timeout=1500)
-
-    return started.setdefault(ASIDE, Background(work))
-
-
-ASIDE = "tests run aside"
 WALKTHROUGH = "test_the_walkthrough_commands_run_as_written"
 FIRST_COMMAND = "test_the_first_command_sets_up_and_runs_the_demo_on_a_fresh_checkout"
 WORK = {FIRST_COMMAND: _fresh_checkout, WALKTHROUGH: _walkthrough}
-started: dict[str, Background] = {}  # by tests/conftest.py, once the session has collected
 
 
 def start(name: str) -> Background:
-    """The work of test ``name``, started now unless it was."""
-    return started.get(name) or started.setdefault(name, Background(WORK[name]))
+    """The work of test ``name``, started now unless tests/conftest.py started it once the
+    session had collected."""
+    return background.start(name, WORK[name])
 
 
 def test_the_walkthrough_commands_run_as_written():
